@@ -1,0 +1,84 @@
+"""The application factory (``uvicorn --factory echofed.app:create_app``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from echofed.errors import EchofedError
+from echofed.logs import configure_logging
+from echofed.routes import routes
+from echofed.runtime import open_runtime
+from echofed.settings import Settings, load_settings
+from web.templating import make_templates
+
+log = logging.getLogger(__name__)
+JSON_TYPES = ("application/json", "application/activity+json", "application/ld+json")
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith(("/api/", "/.well-known/")) or any(
+        t in accept for t in JSON_TYPES
+    )
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    body = (
+        f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{status}</title>'
+        f"</head><body><main><h1>Erreur {status}</h1><p>{_escape(message)}</p>"
+        '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>'
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _error(request, exc.status_code, exc.detail or "")
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, EchofedError)
+    return _error(request, exc.status_code, exc.public_message)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return _error(request, 500, "erreur interne")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
+            log.info("echofed ready", extra={"base_url": runtime.urls.base})
+            yield
+
+    app = Starlette(
+        routes=routes(),
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: _http_error,
+            EchofedError: _domain_error,
+            Exception: _unexpected,
+        },
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    return app

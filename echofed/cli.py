@@ -1,0 +1,483 @@
+"""The ``echofed`` command line: serve, worker, db, region, account, actor, event, demo.
+
+Every command exits non-zero on failure with a one-line message on stderr; ``--help`` on each
+explains its options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from echofed.errors import EchofedError, Invalid
+from echofed.runtime import Runtime, open_runtime
+from echofed.settings import Settings, SettingsError, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int] | int]
+
+
+class CliError(Exception):
+    """A failure to report on stderr with exit status 1."""
+
+
+def _floats(text: str, count: int, name: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name}: {count} nombres séparés par des virgules")
+    if len(values) != count:
+        raise argparse.ArgumentTypeError(f"{name}: {count} nombres séparés par des virgules")
+    return values
+
+
+def _center(text: str) -> tuple[float, ...]:
+    return _floats(text, 2, "--center LAT,LON")
+
+
+def _bounds(text: str) -> tuple[float, ...]:
+    return _floats(text, 4, "--bounds SUD,OUEST,NORD,EST")
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+async def _seed_demo(settings: Settings) -> None:
+    from echofed.services.demo import seed_if_empty
+
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            seeded = await seed_if_empty(session, runtime.urls)
+    if seeded:
+        print(f"Région de démonstration créée : {seeded}", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if settings.demo:
+        asyncio.run(_seed_demo(settings))
+
+    workers = args.workers or settings.web_concurrency
+    uvicorn.run(
+        "echofed.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers if workers > 1 else None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+    return 0
+
+
+async def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.worker import run_worker
+
+    return await run_worker(settings, burst=args.burst)
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.migrate import current_revision, upgrade
+
+    async with open_runtime(settings) as runtime:
+        await upgrade(runtime.engine, args.revision)
+        print(f"Base de données à jour (révision {await current_revision(runtime.engine)}).")
+    return 0
+
+
+async def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.migrate import current_revision, head_revision
+
+    async with open_runtime(settings) as runtime:
+        current = await current_revision(runtime.engine)
+    head = head_revision()
+    print(f"actuelle : {current or 'aucune'} ; dernière : {head}")
+    return 0 if current == head else 1
+
+
+def _print_region(region: Any, runtime: Runtime) -> None:
+    print(f"nom          : {region.name}")
+    print(f"description  : {region.description}")
+    print(f"adresse      : {runtime.urls.base}")
+    print(f"fuseau       : {region.timezone}")
+    print(f"centre       : {region.center_lat},{region.center_lon} (zoom {region.zoom})")
+    print(
+        f"limites      : {region.bounds_south},{region.bounds_west},"
+        f"{region.bounds_north},{region.bounds_east}"
+    )
+
+
+async def cmd_region_show(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.region import ensure_region
+
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session:
+            region = await ensure_region(session)
+            _print_region(region, runtime)
+    return 0
+
+
+async def cmd_region_set(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.region import RegionChanges, update_region
+
+    changes = RegionChanges(
+        name=args.name,
+        description=args.description,
+        base_url=args.base_url,
+        timezone=args.timezone,
+        center=tuple(args.center) if args.center else None,  # type: ignore[arg-type]
+        zoom=args.zoom,
+        bounds=tuple(args.bounds) if args.bounds else None,  # type: ignore[arg-type]
+    )
+    if args.base_url is not None:
+        from echofed.settings import Settings as _S
+
+        _S(base_url=args.base_url)  # same validation as ECHOFED_BASE_URL
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            region = await update_region(session, changes)
+            _print_region(region, runtime)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if args.no_password:
+        return None
+    if not sys.stdin.isatty():
+        raise CliError("mot de passe : utilisez --password-stdin ou --no-password")
+    first = getpass.getpass("Mot de passe : ")
+    if first != getpass.getpass("Confirmez : "):
+        raise CliError("les deux mots de passe diffèrent")
+    return first
+
+
+async def cmd_account_create(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.accounts import ActorInput, create_account, create_actor
+
+    password = _read_password(args)
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            account = await create_account(
+                session,
+                email=args.email,
+                password=password,
+                display_name=args.name or "",
+                is_admin=args.admin,
+            )
+            line = f"Compte créé : {account.email}"
+            if args.username:
+                actor = await create_actor(
+                    session,
+                    runtime.urls,
+                    ActorInput(username=args.username, name=args.name or "", owner_email=args.email),
+                )
+                line += f" (profil {actor.handle})"
+    print(line)
+    return 0
+
+
+def _member(text: str) -> tuple[str, str]:
+    email, _, role = text.partition(":")
+    return email.strip(), (role.strip() or "editor")
+
+
+async def cmd_actor_create(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.accounts import ActorInput, create_actor
+
+    data = ActorInput(
+        username=args.username,
+        kind=args.type,
+        name=args.name or "",
+        summary_md=args.summary or "",
+        city=args.city,
+        website=args.website,
+        manually_approves_followers=args.manual_approval,
+        owner_email=args.owner,
+        members=[_member(m) for m in args.member],
+    )
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            actor = await create_actor(session, runtime.urls, data)
+            print(f"{actor.kind} créé : {actor.handle} — {actor.uri}")
+    return 0
+
+
+EVENT_JSON_FIELDS = {
+    "title", "start", "end", "timezone", "all_day", "description", "place", "online_url",
+    "category", "tags", "audience", "price", "accessibility", "image_url", "image_alt",
+    "capacity", "join_mode", "registration_url", "actor",
+}
+PLACE_JSON_FIELDS = {
+    "name", "street", "address", "postcode", "city", "region", "country", "lat", "lon",
+    "latitude", "longitude",
+}
+
+
+def _event_from_json(path: str) -> tuple[str | None, Any]:
+    from echofed.services.publishing import EventInput, PlaceInput
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"fichier introuvable : {path}") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path} : JSON invalide ({exc.msg}, ligne {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{path} : un objet JSON est attendu")
+    unknown = set(data) - EVENT_JSON_FIELDS
+    if unknown:
+        raise CliError(f"{path} : champs inconnus {sorted(unknown)}")
+    if "title" not in data or "start" not in data:
+        raise CliError(f"{path} : « title » et « start » sont obligatoires")
+    place = None
+    if isinstance(data.get("place"), dict):
+        p = data["place"]
+        unknown = set(p) - PLACE_JSON_FIELDS
+        if unknown:
+            raise CliError(f"{path} : champs de lieu inconnus {sorted(unknown)}")
+        place = PlaceInput(
+            name=p.get("name", ""),
+            street=p.get("street", p.get("address", "")),
+            postcode=str(p.get("postcode", "")),
+            city=p.get("city", ""),
+            region=p.get("region", ""),
+            country=p.get("country", "FR"),
+            latitude=p.get("lat", p.get("latitude")),
+            longitude=p.get("lon", p.get("longitude")),
+        )
+    event = EventInput(
+        title=str(data["title"]),
+        start=str(data["start"]),
+        end=str(data["end"]) if data.get("end") else None,
+        timezone=data.get("timezone"),
+        all_day=bool(data.get("all_day", False)),
+        description_md=data.get("description", ""),
+        place=place,
+        online_url=data.get("online_url"),
+        category=data.get("category"),
+        tags=tuple(data.get("tags", ())),
+        audience=tuple(data.get("audience", ())),
+        price=data.get("price"),
+        accessibility=data.get("accessibility", ""),
+        image_url=data.get("image_url"),
+        image_alt=data.get("image_alt", ""),
+        capacity=data.get("capacity"),
+        join_mode=data.get("join_mode", "free"),
+        registration_url=data.get("registration_url"),
+    )
+    return data.get("actor"), event
+
+
+def _event_from_args(args: argparse.Namespace) -> Any:
+    from echofed.services.publishing import EventInput, PlaceInput
+
+    if not args.title or not args.start:
+        raise CliError("--title et --start sont obligatoires (ou --json FICHIER)")
+    has_place = any(
+        v is not None for v in (args.place_name, args.address, args.city, args.lat, args.lon)
+    )
+    place = (
+        PlaceInput(
+            name=args.place_name or "",
+            street=args.address or "",
+            postcode=args.postcode or "",
+            city=args.city or "",
+            latitude=args.lat,
+            longitude=args.lon,
+        )
+        if has_place
+        else None
+    )
+    description = args.description or ""
+    if args.description_file:
+        description = Path(args.description_file).read_text(encoding="utf-8")
+    return EventInput(
+        title=args.title,
+        start=args.start,
+        end=args.end,
+        timezone=args.timezone,
+        all_day=args.all_day,
+        description_md=description,
+        place=place,
+        online_url=args.online_url,
+        category=args.category,
+        tags=tuple(args.tag),
+        audience=tuple(args.audience),
+        price=args.price,
+        capacity=args.capacity,
+        join_mode=args.join_mode,
+        registration_url=args.registration_url,
+    )
+
+
+async def cmd_event_create(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.publishing import create_event, publishing_actor
+    from echofed.services.region import ensure_region
+
+    username = args.actor
+    if args.json:
+        json_actor, data = _event_from_json(args.json)
+        username = username or json_actor
+    else:
+        data = _event_from_args(args)
+    if not username:
+        raise CliError("--actor est obligatoire")
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            region = await ensure_region(session)
+            actor = await publishing_actor(session, username, None)
+            event = await create_event(
+                session, runtime.urls, actor, data, default_timezone=region.timezone
+            )
+            print(f"Événement créé : {event.title} — {event.uri}")
+    return 0
+
+
+async def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.demo import seed_if_empty
+
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            seeded = await seed_if_empty(session, runtime.urls)
+    print(f"Région de démonstration créée : {seeded}" if seeded else "Base non vide : rien à faire.")
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="echofed",
+        description="Serveur ActivityPub fédéré pour la culture scientifique régionale.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+
+    serve = sub.add_parser("serve", help="servir le site et la fédération (HTTP)")
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port d'écoute (8000)")
+    serve.add_argument("--workers", type=int, default=0, help="processus web (ECHOFED_WEB_CONCURRENCY)")
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser("worker", help="traiter les tâches (arq sur Redis, ECHOFED_REDIS_URL)")
+    worker.add_argument("--burst", action="store_true", help="s'arrêter quand la file est vide")
+    worker.set_defaults(handler=cmd_worker)
+
+    db = sub.add_parser("db", help="base de données")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    up = db_sub.add_parser("upgrade", help="appliquer les migrations")
+    up.add_argument("revision", nargs="?", default="head", help="révision cible (head)")
+    up.set_defaults(handler=cmd_db_upgrade)
+    db_sub.add_parser("current", help="révision appliquée").set_defaults(handler=cmd_db_current)
+
+    region = sub.add_parser("region", help="voir ou configurer la région")
+    region_sub = region.add_subparsers(dest="region_command", metavar="ACTION", required=True)
+    region_sub.add_parser("show", help="afficher la configuration").set_defaults(
+        handler=cmd_region_show
+    )
+    rset = region_sub.add_parser("set", help="modifier la configuration")
+    rset.add_argument("--name", help="nom de la région")
+    rset.add_argument("--description", help="présentation courte")
+    rset.add_argument("--base-url", help="origine publique, ex. https://grandest.example")
+    rset.add_argument("--timezone", help="fuseau IANA, ex. Europe/Paris")
+    rset.add_argument("--center", type=_center, help="centre de la carte LAT,LON")
+    rset.add_argument("--zoom", type=int, help="zoom initial de la carte (1-18)")
+    rset.add_argument("--bounds", type=_bounds, help="emprise SUD,OUEST,NORD,EST")
+    rset.set_defaults(handler=cmd_region_set)
+
+    account = sub.add_parser("account", help="comptes")
+    account_sub = account.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    acreate = account_sub.add_parser("create", help="créer un compte")
+    acreate.add_argument("--email", required=True)
+    acreate.add_argument("--name", help="nom affiché")
+    acreate.add_argument("--username", help="créer aussi son profil (Person) sous cet identifiant")
+    acreate.add_argument("--admin", action="store_true", help="administrateur de l'instance")
+    acreate.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
+    acreate.add_argument("--no-password", action="store_true", help="compte sans mot de passe")
+    acreate.set_defaults(handler=cmd_account_create)
+
+    actor = sub.add_parser("actor", help="acteurs (personnes, organisations, groupes)")
+    actor_sub = actor.add_subparsers(dest="actor_command", metavar="ACTION", required=True)
+    screate = actor_sub.add_parser("create", help="créer un acteur local")
+    screate.add_argument("--username", required=True, help="identifiant (a-z, 0-9, _)")
+    screate.add_argument("--type", default="Person", choices=["Person", "Organization", "Group"])
+    screate.add_argument("--name", help="nom affiché")
+    screate.add_argument("--summary", help="présentation (Markdown)")
+    screate.add_argument("--city")
+    screate.add_argument("--website")
+    screate.add_argument("--owner", metavar="EMAIL", help="compte propriétaire (admin de l'organisation)")
+    screate.add_argument("--member", action="append", default=[], metavar="EMAIL[:ROLE]",
+                         help="membre (rôle admin, editor ou member ; répétable)")
+    screate.add_argument("--manual-approval", action="store_true", help="valider les abonnements à la main")
+    screate.set_defaults(handler=cmd_actor_create)
+
+    event = sub.add_parser("event", help="événements")
+    event_sub = event.add_subparsers(dest="event_command", metavar="ACTION", required=True)
+    ecreate = event_sub.add_parser("create", help="publier un événement")
+    ecreate.add_argument("--actor", help="acteur qui publie")
+    ecreate.add_argument("--json", metavar="FICHIER", help="lire l'événement depuis un fichier JSON")
+    ecreate.add_argument("--title")
+    ecreate.add_argument("--start", help="début ISO 8601 (sans décalage : heure du fuseau)")
+    ecreate.add_argument("--end", help="fin ISO 8601")
+    ecreate.add_argument("--timezone", help="fuseau IANA (par défaut celui de la région)")
+    ecreate.add_argument("--all-day", action="store_true")
+    ecreate.add_argument("--description", help="description (Markdown)")
+    ecreate.add_argument("--description-file", help="description depuis un fichier Markdown")
+    ecreate.add_argument("--place-name")
+    ecreate.add_argument("--address", help="rue")
+    ecreate.add_argument("--postcode")
+    ecreate.add_argument("--city")
+    ecreate.add_argument("--lat", type=float)
+    ecreate.add_argument("--lon", type=float)
+    ecreate.add_argument("--online-url")
+    ecreate.add_argument("--category")
+    ecreate.add_argument("--tag", action="append", default=[])
+    ecreate.add_argument("--audience", action="append", default=[])
+    ecreate.add_argument("--price")
+    ecreate.add_argument("--capacity", type=int)
+    ecreate.add_argument("--join-mode", default="free", choices=["free", "restricted", "external"])
+    ecreate.add_argument("--registration-url")
+    ecreate.set_defaults(handler=cmd_event_create)
+
+    demo = sub.add_parser("demo", help="région de démonstration")
+    demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)
+    demo_sub.add_parser("seed", help="remplir une base vide avec la démo").set_defaults(
+        handler=cmd_demo_seed
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"echofed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        outcome = args.handler(args, settings)
+        if asyncio.iscoroutine(outcome):
+            outcome = asyncio.run(outcome)
+        return int(outcome)
+    except Invalid as exc:
+        print(f"echofed: --{exc.field} : {exc.reason}", file=sys.stderr)
+    except (EchofedError, CliError) as exc:
+        print(f"echofed: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Demo region data (Grand Est) used to seed an empty instance."""

@@ -1,0 +1,282 @@
+"""Publishing events and publications (articles, resources, job offers, calls)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from echofed.errors import Forbidden, Invalid, NotFound
+from federation.html import markdown_to_html, to_text
+from federation.urls import Urls
+from storage.queries.accounts import membership
+from storage.queries.actors import local_actor
+from storage.tables import Account, Actor, ActorKind, Event, JoinMode, Place, Post, PostKind
+
+CATEGORIES = (
+    "conference", "atelier", "exposition", "visite", "sortie_nature", "festival",
+    "cafe_sciences", "science_participative", "projection", "spectacle", "formation", "autre",
+)
+AUDIENCES = ("enfants", "ados", "adultes", "familles", "scolaires", "professionnels")
+MAX_TITLE = 300
+
+
+@dataclass(frozen=True)
+class PlaceInput:
+    name: str = ""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = "FR"
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class EventInput:
+    title: str
+    start: datetime | str
+    end: datetime | str | None = None
+    timezone: str | None = None
+    all_day: bool = False
+    description_md: str = ""
+    place: PlaceInput | None = None
+    online_url: str | None = None
+    category: str | None = None
+    tags: Sequence[str] = field(default_factory=tuple)
+    audience: Sequence[str] = field(default_factory=tuple)
+    price: str | None = None
+    accessibility: str = ""
+    image_url: str | None = None
+    image_alt: str = ""
+    capacity: int | None = None
+    join_mode: str = JoinMode.FREE
+    registration_url: str | None = None
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("timezone", f"fuseau horaire inconnu : {name}") from None
+
+
+def parse_instant(value: datetime | str, zone: ZoneInfo, field_name: str) -> datetime:
+    """An ISO 8601 date-time; without an offset it is read in the event's zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise Invalid(field_name, f"date ISO 8601 attendue, reçu « {value} »") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value
+
+
+def _check_url(value: str | None, field_name: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid(field_name, "adresse http(s) complète attendue")
+    return value.strip()
+
+
+def normalise_tags(tags: Sequence[str]) -> list[str]:
+    seen: list[str] = []
+    for tag in tags:
+        clean = tag.strip().lstrip("#").strip().lower()
+        if clean and clean not in seen:
+            seen.append(clean[:60])
+    return seen
+
+
+def _place(data: PlaceInput) -> Place:
+    if (data.latitude is None) != (data.longitude is None):
+        raise Invalid("lat", "latitude et longitude vont ensemble")
+    if data.latitude is not None and not -90 <= data.latitude <= 90:
+        raise Invalid("lat", "latitude entre -90 et 90")
+    if data.longitude is not None and not -180 <= data.longitude <= 180:
+        raise Invalid("lon", "longitude entre -180 et 180")
+    if not (data.name or data.street or data.city or data.latitude is not None):
+        raise Invalid("place-name", "un lieu a au moins un nom, une adresse ou des coordonnées")
+    return Place(
+        name=data.name.strip(),
+        street=data.street.strip(),
+        postcode=data.postcode.strip(),
+        city=data.city.strip(),
+        region=data.region.strip(),
+        country=data.country.strip(),
+        latitude=data.latitude,
+        longitude=data.longitude,
+    )
+
+
+async def publishing_actor(
+    session: AsyncSession, username: str, account: Account | None
+) -> Actor:
+    """The local actor to publish as; an account must own it or be one of its members."""
+    actor = await local_actor(session, username)
+    if actor is None or actor.kind == ActorKind.APPLICATION:
+        raise NotFound(f"aucun acteur local « {username} »")
+    if account is not None and not account.is_admin:
+        assert account.id is not None and actor.id is not None
+        owns = actor.account_id == account.id
+        if not owns and await membership(session, account.id, actor.id) is None:
+            raise Forbidden(f"vous ne pouvez pas publier au nom de {username}")
+    return actor
+
+
+async def create_event(
+    session: AsyncSession,
+    urls: Urls,
+    actor: Actor,
+    data: EventInput,
+    *,
+    default_timezone: str = "Europe/Paris",
+) -> Event:
+    """Validate and store a new local event (and its ad-hoc place)."""
+    title = data.title.strip()
+    if not title:
+        raise Invalid("title", "le titre est obligatoire")
+    if len(title) > MAX_TITLE:
+        raise Invalid("title", f"{MAX_TITLE} caractères au plus")
+    zone_name = data.timezone or default_timezone
+    zone = _zone(zone_name)
+    starts = parse_instant(data.start, zone, "start")
+    if data.end is None:
+        ends = starts + (timedelta(days=1) if data.all_day else timedelta(hours=2))
+    else:
+        ends = parse_instant(data.end, zone, "end")
+    if ends < starts:
+        raise Invalid("end", "la fin précède le début")
+    if data.category is not None and data.category not in CATEGORIES:
+        raise Invalid("category", "une de : " + ", ".join(CATEGORIES))
+    audience = list(dict.fromkeys(a.strip().lower() for a in data.audience if a.strip()))
+    for item in audience:
+        if item not in AUDIENCES:
+            raise Invalid("audience", "parmi : " + ", ".join(AUDIENCES))
+    if data.join_mode not in {m.value for m in JoinMode}:
+        raise Invalid("join-mode", "free, restricted ou external")
+    if data.capacity is not None and data.capacity < 1:
+        raise Invalid("capacity", "un nombre positif")
+    online_url = _check_url(data.online_url, "online-url")
+    registration_url = _check_url(data.registration_url, "registration-url")
+    if data.join_mode == JoinMode.EXTERNAL and not registration_url:
+        raise Invalid("registration-url", "obligatoire pour une inscription externe")
+    if data.place is None and online_url is None:
+        raise Invalid("place-name", "un lieu ou un lien en ligne est obligatoire")
+
+    place = _place(data.place) if data.place is not None else None
+    if place is not None:
+        place.actor_id = actor.id
+        session.add(place)
+        await session.flush()
+
+    content_html = markdown_to_html(data.description_md) if data.description_md else ""
+    event_uuid = str(uuid.uuid4())
+    assert actor.id is not None
+    event = Event(
+        uri=urls.event(event_uuid),
+        url=urls.event(event_uuid),
+        actor_id=actor.id,
+        local=True,
+        origin_domain=urls.host,
+        title=title,
+        summary=to_text(content_html)[:280],
+        content_html=content_html,
+        source_md=data.description_md or None,
+        starts_at=starts,
+        ends_at=ends,
+        timezone=zone_name,
+        all_day=data.all_day,
+        place_id=place.id if place else None,
+        latitude=place.latitude if place else None,
+        longitude=place.longitude if place else None,
+        city=(place.city or None) if place else None,
+        online_url=online_url,
+        category=data.category,
+        tags=normalise_tags(data.tags),
+        audience=audience,
+        price=(data.price or "").strip() or None,
+        is_free=not data.price or data.price.strip().lower().startswith("gratuit"),
+        accessibility=data.accessibility.strip(),
+        image_url=_check_url(data.image_url, "image-url"),
+        image_alt=data.image_alt.strip(),
+        capacity=data.capacity,
+        join_mode=data.join_mode,
+        registration_url=registration_url,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class PostInput:
+    kind: str
+    title: str
+    body_md: str = ""
+    summary: str = ""
+    tags: Sequence[str] = field(default_factory=tuple)
+    image_url: str | None = None
+    image_alt: str = ""
+    attachments: Sequence[str] = field(default_factory=tuple)
+    contract: str | None = None
+    call_kind: str | None = None
+    deadline: datetime | None = None
+    link_url: str | None = None
+    place: PlaceInput | None = None
+    published_at: datetime | None = None
+
+
+async def create_post(session: AsyncSession, urls: Urls, actor: Actor, data: PostInput) -> Post:
+    """Store an article, resource, job offer or call for projects/volunteers."""
+    if data.kind not in {k.value for k in PostKind} - {PostKind.NOTE}:
+        raise Invalid("kind", "article, resource, job_offer ou call")
+    title = data.title.strip()
+    if not title:
+        raise Invalid("title", "le titre est obligatoire")
+    if data.deadline is not None and data.deadline.tzinfo is None:
+        raise Invalid("deadline", "date avec fuseau attendue")
+    content_html = markdown_to_html(data.body_md) if data.body_md else ""
+    place = _place(data.place) if data.place is not None else None
+    if place is not None:
+        place.actor_id = actor.id
+        session.add(place)
+        await session.flush()
+    post_uuid = str(uuid.uuid4())
+    assert actor.id is not None
+    post = Post(
+        uri=urls.post(post_uuid),
+        url=urls.post(post_uuid),
+        actor_id=actor.id,
+        local=True,
+        origin_domain=urls.host,
+        kind=data.kind,
+        title=title,
+        summary=data.summary.strip() or to_text(content_html)[:280],
+        content_html=content_html,
+        source_md=data.body_md or None,
+        tags=normalise_tags(data.tags),
+        image_url=_check_url(data.image_url, "image-url"),
+        image_alt=data.image_alt,
+        attachments=[{"url": _check_url(u, "attachment")} for u in data.attachments],
+        place_id=place.id if place else None,
+        contract=data.contract,
+        call_kind=data.call_kind,
+        deadline=data.deadline,
+        link_url=_check_url(data.link_url, "link"),
+    )
+    if data.published_at is not None:
+        post.published_at = data.published_at
+        post.updated_at = data.published_at
+    session.add(post)
+    await session.flush()
+    return post

@@ -1,0 +1,1 @@
+"""All SQL of echofed, as typed functions that take a session."""

@@ -1,0 +1,69 @@
+"""Events, places and publications: the queries the agenda, the map and feeds use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import Actor, Event, Place, Post
+
+
+async def event_by_uri(session: AsyncSession, uri: str) -> Event | None:
+    return (await session.exec(select(Event).where(Event.uri == uri))).first()
+
+
+async def place_by_id(session: AsyncSession, place_id: int) -> Place | None:
+    return await session.get(Place, place_id)
+
+
+async def upcoming_events(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int = 50,
+    actor_id: int | None = None,
+) -> list[tuple[Event, Actor]]:
+    """Events not yet over, soonest first, with their organiser."""
+    query = (
+        select(Event, Actor)
+        .join(Actor, col(Actor.id) == Event.actor_id)
+        .where(
+            col(Event.deleted_at).is_(None),
+            Event.visibility == "public",
+            or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now),
+        )
+    )
+    if actor_id is not None:
+        query = query.where(Event.actor_id == actor_id)
+    query = query.order_by(col(Event.starts_at), col(Event.id)).limit(limit)
+    return [(e, a) for e, a in (await session.exec(query)).all()]
+
+
+async def count_events(session: AsyncSession, *, local: bool | None = None) -> int:
+    query = select(func.count()).select_from(Event).where(col(Event.deleted_at).is_(None))
+    if local is not None:
+        query = query.where(Event.local == local)
+    return int((await session.exec(query)).one())
+
+
+async def count_posts(session: AsyncSession, *, local: bool | None = None) -> int:
+    query = select(func.count()).select_from(Post).where(col(Post.deleted_at).is_(None))
+    if local is not None:
+        query = query.where(Post.local == local)
+    return int((await session.exec(query)).one())
+
+
+async def latest_posts(
+    session: AsyncSession, *, kinds: list[str], limit: int = 10
+) -> list[tuple[Post, Actor]]:
+    query = (
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(col(Post.kind).in_(kinds), col(Post.deleted_at).is_(None))
+        .order_by(col(Post.published_at).desc())
+        .limit(limit)
+    )
+    return [(p, a) for p, a in (await session.exec(query)).all()]

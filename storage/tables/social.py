@@ -1,0 +1,54 @@
+"""Follows between actors and interactions with objects (replies, likes, boosts, joins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.columns import JSONType, UTCDateTime, utcnow
+
+
+class FollowState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Follow(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("follower_id", "followed_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(sa_type=String(500), unique=True)
+    follower_id: int = Field(foreign_key="actor.id", index=True, ondelete="CASCADE")
+    followed_id: int = Field(foreign_key="actor.id", index=True, ondelete="CASCADE")
+    state: str = Field(default=FollowState.PENDING, sa_type=String(16), index=True)
+    show_on_home: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InteractionKind(StrEnum):
+    REPLY = "reply"
+    LIKE = "like"
+    ANNOUNCE = "announce"
+    JOIN = "join"
+
+
+class Interaction(SQLModel, table=True):
+    """Something a (usually remote) actor did to one of our objects."""
+
+    __table_args__ = (UniqueConstraint("kind", "actor_id", "object_uri", "uri"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uri: str = Field(sa_type=String(500), unique=True)
+    kind: str = Field(sa_type=String(16), index=True)
+    actor_id: int = Field(foreign_key="actor.id", index=True, ondelete="CASCADE")
+    object_uri: str = Field(sa_type=String(500), index=True)
+    state: str = Field(default="accepted", sa_type=String(16))
+    content_html: str = Field(default="", sa_type=Text)
+    raw: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
