@@ -11,10 +11,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from typing import Any
+
 from echofed.errors import EchofedError
+from echofed.jobs import EmbeddedRunner, open_arq_scheduler
 from echofed.logs import configure_logging
 from echofed.routes import routes
-from echofed.runtime import open_runtime
+from echofed.runtime import federation_for, open_runtime
 from echofed.settings import Settings, load_settings
 from web.templating import make_templates
 
@@ -59,6 +62,21 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _error(request, 500, "erreur interne")
 
 
+@asynccontextmanager
+async def _scheduler(settings: Settings) -> AsyncIterator[tuple[Any, EmbeddedRunner | None]]:
+    if settings.runs_embedded_worker or not settings.redis_url:
+        runner = EmbeddedRunner(
+            concurrency=settings.worker_concurrency, sweep_seconds=settings.sweep_seconds
+        )
+        yield runner, runner
+        return
+    scheduler = await open_arq_scheduler(settings.redis_url)
+    try:
+        yield scheduler, None
+    finally:
+        await scheduler.close()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -67,8 +85,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
             app.state.runtime = runtime
-            log.info("echofed ready", extra={"base_url": runtime.urls.base})
-            yield
+            async with _scheduler(settings) as (scheduler, runner):
+                async with federation_for(runtime, scheduler) as fed:
+                    app.state.fed = fed
+                    if runner is not None:
+                        runner.start(fed)
+                    log.info(
+                        "echofed ready",
+                        extra={"base_url": runtime.urls.base, "embedded_worker": runner is not None},
+                    )
+                    try:
+                        yield
+                    finally:
+                        if runner is not None:
+                            await runner.stop()
 
     app = Starlette(
         routes=routes(),

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -71,7 +72,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=workers if workers > 1 else None,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         log_level=settings.log_level.lower(),
         access_log=False,
     )
@@ -343,6 +344,137 @@ async def cmd_event_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_deliveries(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.queries import federation as rows
+
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        counts = await rows.delivery_counts(session)
+        retrying = await rows.retrying_count(session)
+        oldest = await rows.oldest_pending(session)
+        down = await rows.unavailable_domains(session)
+        errors = await rows.last_errors(session, limit=args.errors)
+        inbox = await rows.inbox_counts(session)
+    if args.json:
+        print(json.dumps({
+            "deliveries": counts, "retrying": retrying,
+            "oldest_pending": oldest.isoformat() if oldest else None,
+            "unavailable_domains": [d.host for d in down], "inbox": inbox,
+            "last_errors": [
+                {"id": d.id, "inbox": d.inbox, "status": d.last_status, "error": d.last_error,
+                 "attempts": d.attempts, "state": d.state} for d in errors
+            ],
+        }, ensure_ascii=False, indent=2))
+        return 0
+    print("Livraisons : " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "aucune")
+    print(f"En nouvel essai : {retrying}")
+    print(f"Plus ancienne en attente : {oldest.isoformat() if oldest else '—'}")
+    print("Domaines indisponibles : " + (", ".join(d.host for d in down) or "aucun"))
+    print("Boîte de réception : " + ", ".join(f"{k} {v}" for k, v in sorted(inbox.items())))
+    if errors:
+        print("Dernières erreurs :")
+        for d in errors:
+            print(f"  #{d.id} {d.state} {d.inbox} — {d.last_status or '-'} {(d.last_error or '')[:120]}")
+    return 0
+
+
+class _NoScheduler:
+    """The CLI only writes rows; the running server's sweep (or arq) picks them up."""
+
+    async def enqueue(self, job: str, *args: Any, key: str | None = None, defer_until: Any = None) -> None:
+        return None
+
+
+async def _with_federation(settings: Settings, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+    from echofed.jobs import open_arq_scheduler
+    from echofed.runtime import federation_for
+    from federation.delivery import recorded_fanouts
+
+    scheduler: Any = _NoScheduler()
+    if settings.redis_url:
+        scheduler = await open_arq_scheduler(settings.redis_url)
+    try:
+        async with open_runtime(settings) as runtime, federation_for(runtime, scheduler) as fed:
+            async with runtime.sessions() as session:
+                async with session.begin():
+                    result = await work(fed, session)
+                for fanout_id in recorded_fanouts(session):
+                    await scheduler.enqueue("fanout", fanout_id, key=f"fanout:{fanout_id}")
+            return result
+    finally:
+        if settings.redis_url:
+            await scheduler.close()
+
+
+async def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.following import follow
+
+    target = args.target[-1]
+    if len(args.target) == 2 and args.target[0] != "region":
+        raise CliError("usage : echofed follow @compte@hôte --as ACTEUR, ou echofed follow region URL")
+    if len(args.target) > 2:
+        raise CliError("une seule cible à la fois")
+
+    async def work(fed: Any, session: Any) -> Any:
+        username = args.as_actor
+        if args.target[0] == "region" or username is None:
+            username = fed.urls.host
+        if args.target[0] == "region":
+            from echofed.services.following import region_actor_url
+
+            resolved = await region_actor_url(fed, target)
+            return await follow(fed, session, username, resolved)
+        return await follow(fed, session, username, target)
+
+    record = await _with_federation(settings, work)
+    print(f"Demande d'abonnement envoyée ({record.state}) : {record.uri}")
+    return 0
+
+
+async def cmd_unfollow(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.following import unfollow
+
+    async def work(fed: Any, session: Any) -> None:
+        await unfollow(fed, session, args.as_actor or fed.urls.host, args.target)
+
+    await _with_federation(settings, work)
+    print(f"Désabonnement envoyé : {args.target}")
+    return 0
+
+
+async def cmd_requests_list(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.following import follow_requests
+
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        username = args.as_actor or runtime.urls.host
+        pending = await follow_requests(session, username)
+    if not pending:
+        print("Aucune demande en attente.")
+    for record, actor in pending:
+        print(f"{actor.uri}\t{actor.handle}\t{record.created_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+async def _decide(args: argparse.Namespace, settings: Settings, accept: bool) -> int:
+    from echofed.services.following import decide_request
+
+    async def work(fed: Any, session: Any) -> Any:
+        return await decide_request(
+            fed, session, args.as_actor or fed.urls.host, args.follower, accept=accept
+        )
+
+    await _with_federation(settings, work)
+    print(("Abonnement accepté : " if accept else "Abonnement refusé : ") + args.follower)
+    return 0
+
+
+async def cmd_requests_approve(args: argparse.Namespace, settings: Settings) -> int:
+    return await _decide(args, settings, True)
+
+
+async def cmd_requests_reject(args: argparse.Namespace, settings: Settings) -> int:
+    return await _decide(args, settings, False)
+
+
 async def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.demo import seed_if_empty
 
@@ -448,6 +580,37 @@ def build_parser() -> argparse.ArgumentParser:
     ecreate.add_argument("--join-mode", default="free", choices=["free", "restricted", "external"])
     ecreate.add_argument("--registration-url")
     ecreate.set_defaults(handler=cmd_event_create)
+
+    follow_cmd = sub.add_parser(
+        "follow", help="suivre un acteur distant (@compte@hôte ou URL), ou une région : follow region URL"
+    )
+    follow_cmd.add_argument("target", nargs="+", metavar="CIBLE", help="@compte@hôte, URL d'acteur, ou « region URL »")
+    follow_cmd.add_argument("--as", dest="as_actor", metavar="ACTEUR", help="acteur local qui suit (par défaut : l'instance)")
+    follow_cmd.set_defaults(handler=cmd_follow)
+
+    unfollow_cmd = sub.add_parser("unfollow", help="ne plus suivre un acteur distant")
+    unfollow_cmd.add_argument("target", metavar="CIBLE", help="@compte@hôte ou URL d'acteur")
+    unfollow_cmd.add_argument("--as", dest="as_actor", metavar="ACTEUR")
+    unfollow_cmd.set_defaults(handler=cmd_unfollow)
+
+    requests = sub.add_parser("follow-requests", help="demandes d'abonnement en attente")
+    requests_sub = requests.add_subparsers(dest="requests_command", metavar="ACTION", required=True)
+    rlist = requests_sub.add_parser("list", help="lister les demandes")
+    rlist.add_argument("--as", dest="as_actor", metavar="ACTEUR", help="acteur suivi (par défaut : l'instance)")
+    rlist.set_defaults(handler=cmd_requests_list)
+    for name, handler, text in (
+        ("approve", cmd_requests_approve, "accepter une demande (envoie Accept)"),
+        ("reject", cmd_requests_reject, "refuser une demande (envoie Reject)"),
+    ):
+        decide = requests_sub.add_parser(name, help=text)
+        decide.add_argument("follower", metavar="URL", help="URL de l'acteur qui demande")
+        decide.add_argument("--as", dest="as_actor", metavar="ACTEUR")
+        decide.set_defaults(handler=handler)
+
+    deliveries = sub.add_parser("deliveries", help="état des livraisons sortantes")
+    deliveries.add_argument("--errors", type=int, default=10, help="nombre de dernières erreurs (10)")
+    deliveries.add_argument("--json", action="store_true", help="sortie JSON")
+    deliveries.set_defaults(handler=cmd_deliveries)
 
     demo = sub.add_parser("demo", help="région de démonstration")
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)

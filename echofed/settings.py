@@ -50,11 +50,13 @@ class Settings(BaseSettings):
     max_fetch_bytes: Annotated[int, Field(gt=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
     fetch_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
     delivery_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
-    delivery_concurrency_per_host: Annotated[int, Field(ge=1, le=64)] = 4
     domain_unavailable_after: Annotated[float, Field(gt=0)] = 168.0
     signature_max_age: Annotated[int, Field(ge=60)] = 12 * 3600
     remote_actor_ttl: Annotated[int, Field(ge=60)] = 24 * 3600
     web_concurrency: Annotated[int, Field(ge=1, le=64)] = 1
+    worker_concurrency: Annotated[int, Field(ge=1, le=1000)] = 32
+    delivery_concurrency_per_host: Annotated[int, Field(ge=1, le=64)] = 4
+    sweep_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
 
     @field_validator("base_url")
     @classmethod

@@ -67,3 +67,16 @@ async def latest_posts(
         .limit(limit)
     )
     return [(p, a) for p, a in (await session.exec(query)).all()]
+
+
+async def delete_content_of(session: AsyncSession, actor_id: int, now: datetime) -> None:
+    """Mark everything an actor published as deleted (its account was deleted)."""
+    from sqlalchemy import update
+
+    for table in (Event, Post):
+        await session.exec(  # type: ignore[call-overload]
+            
+            update(table)
+            .where(table.actor_id == actor_id, col(table.deleted_at).is_(None))  # type: ignore[attr-defined]
+            .values(deleted_at=now)
+        )

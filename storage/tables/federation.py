@@ -38,6 +38,7 @@ class InboxItem(SQLModel, table=True):
     state: str = Field(default=InboxState.RECEIVED, sa_type=String(16), index=True)
     attempts: int = 0
     error: str | None = Field(default=None, sa_type=Text)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -70,6 +71,7 @@ class Fanout(SQLModel, table=True):
     actor_uris: list[str] = Field(default_factory=list, sa_type=JSONType)
     cursor: int = 0
     state: str = Field(default=FanoutState.PENDING, sa_type=String(16), index=True)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -94,7 +96,7 @@ class Delivery(SQLModel, table=True):
     state: str = Field(default=DeliveryState.PENDING, sa_type=String(16))
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    queued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_status: int | None = None
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -110,4 +112,5 @@ class DomainHealth(SQLModel, table=True):
     last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     consecutive_failures: int = 0
+    last_probe_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=Text)

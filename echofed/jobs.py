@@ -1,0 +1,234 @@
+"""Job functions and the two runners that execute them.
+
+The same functions run either in an embedded in-process worker (no Redis: ``echofed serve``)
+or in arq workers on Redis (``echofed worker``). Either way the database rows are the truth:
+``sweep`` (every few seconds) re-schedules any row whose job is missing or overdue, so jobs
+lost with Redis, a killed worker or a crashed web process are run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+
+from federation.context import Federation
+from federation.delivery import deliver, expand_fanout, sweep
+from federation.inbox.dispatch import process_inbox_item
+
+log = logging.getLogger(__name__)
+ARQ_QUEUE = "echofed:jobs"
+SWEEP_SECONDS = 5
+
+JOB_SECONDS = Histogram(
+    "echofed_job_seconds", "Job run time", ["job"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+JOB_OUTCOMES = Counter("echofed_job_outcomes_total", "Jobs run by outcome", ["job", "outcome"])
+
+
+async def _fanout(fed: Federation, fanout_id: int) -> str:
+    created = await expand_fanout(fed, fanout_id)
+    for delivery_id in created:
+        await fed.scheduler.enqueue("deliver", delivery_id, key=f"deliver:{delivery_id}:1")
+    return f"{len(created)} deliveries"
+
+
+async def _deliver(fed: Federation, delivery_id: int) -> str:
+    return await deliver(fed, delivery_id)
+
+
+async def _probe(fed: Federation, delivery_id: int) -> str:
+    return await deliver(fed, delivery_id, probe=True)
+
+
+async def _process_inbox(fed: Federation, item_id: int) -> str:
+    return await process_inbox_item(fed, item_id)
+
+
+async def _sweep(fed: Federation) -> str:
+    report = await sweep(fed)
+    return (
+        f"{len(report.inbox_items)} inbox, {len(report.fanouts)} fanouts, "
+        f"{len(report.deliveries)} deliveries, {len(report.probes)} probes"
+    )
+
+
+JOBS: dict[str, Callable[..., Awaitable[str]]] = {
+    "process_inbox": _process_inbox,
+    "fanout": _fanout,
+    "deliver": _deliver,
+    "probe": _probe,
+    "sweep": _sweep,
+}
+
+
+async def run_job(fed: Federation, name: str, *args: Any) -> str:
+    """Run one job by name, measured; errors are logged and re-raised."""
+    started = time.perf_counter()
+    try:
+        result = await JOBS[name](fed, *args)
+    except Exception:
+        JOB_OUTCOMES.labels(name, "error").inc()
+        log.exception("job failed", extra={"job": name, "job_args": repr(args)})
+        raise
+    finally:
+        JOB_SECONDS.labels(name).observe(time.perf_counter() - started)
+    JOB_OUTCOMES.labels(name, "ok").inc()
+    return result
+
+
+class EmbeddedRunner:
+    """An in-process worker: a queue, a few tasks, and the periodic sweep.
+
+    Deferred jobs are not held in memory: when their time comes the sweep finds their rows.
+    """
+
+    def __init__(self, *, concurrency: int = 8, sweep_seconds: float = SWEEP_SECONDS) -> None:
+        self.concurrency = concurrency
+        self.sweep_seconds = sweep_seconds
+        self._queue: asyncio.Queue[tuple[str, tuple[Any, ...], str | None]] = asyncio.Queue()
+        self._queued: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._fed: Federation | None = None
+        self._idle = asyncio.Event()
+        self._busy = 0
+
+    async def enqueue(
+        self, job: str, *args: Any, key: str | None = None, defer_until: datetime | None = None
+    ) -> None:
+        if defer_until is not None and self._fed is not None and defer_until > self._fed.clock():
+            return
+        if key is not None:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+        self._idle.clear()
+        self._queue.put_nowait((job, args, key))
+
+    def start(self, fed: Federation) -> None:
+        self._fed = fed
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
+        self._tasks.append(asyncio.create_task(self._sweeper()))
+
+    async def _work(self) -> None:
+        assert self._fed is not None
+        while True:
+            job, args, key = await self._queue.get()
+            self._busy += 1
+            if key is not None:
+                self._queued.discard(key)
+            try:
+                await run_job(self._fed, job, *args)
+            except Exception:  # noqa: S110  (logged by run_job; the row keeps the truth)
+                pass
+            finally:
+                self._busy -= 1
+                self._queue.task_done()
+                if self._queue.empty() and self._busy == 0:
+                    self._idle.set()
+
+    async def _sweeper(self) -> None:
+        assert self._fed is not None
+        while True:
+            try:
+                await run_job(self._fed, "sweep")
+            except Exception:  # noqa: S110
+                pass
+            await asyncio.sleep(self.sweep_seconds)
+
+    async def drain(self, timeout: float = 30) -> None:
+        """Wait until the queue is empty and no job runs (tests and shutdown)."""
+        await asyncio.wait_for(self._queue.join(), timeout)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+
+class ArqScheduler:
+    """Schedules jobs on Redis for ``echofed worker`` processes."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    async def enqueue(
+        self, job: str, *args: Any, key: str | None = None, defer_until: datetime | None = None
+    ) -> None:
+        try:
+            await self.pool.enqueue_job(
+                job, *args, _job_id=key, _defer_until=defer_until, _queue_name=ARQ_QUEUE
+            )
+        except Exception as exc:  # Redis down: the sweep re-queues from the database later
+            log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
+
+    async def close(self) -> None:
+        await self.pool.aclose()
+
+
+async def open_arq_scheduler(redis_url: str) -> ArqScheduler:
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=ARQ_QUEUE)
+    return ArqScheduler(pool)
+
+
+def arq_functions() -> list[Any]:
+    """Each job as an arq function whose context carries the Federation value."""
+    from arq.worker import func
+
+    functions = []
+    for name in JOBS:
+
+        async def call(ctx: dict[str, Any], *args: Any, _name: str = name) -> str:
+            return await run_job(ctx["fed"], _name, *args)
+
+        call.__qualname__ = name
+        functions.append(func(call, name=name, max_tries=3))
+    return functions
+
+
+async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
+    """Run an arq worker until stopped (or, with ``burst``, until the queue is empty)."""
+    from arq import cron
+    from arq.connections import RedisSettings
+    from arq.worker import Worker
+
+    from echofed.runtime import federation_for, open_runtime
+
+    async with open_runtime(settings) as runtime:
+        scheduler = await open_arq_scheduler(settings.redis_url)
+        async with federation_for(runtime, scheduler) as fed:
+
+            async def sweep_cron(ctx: dict[str, Any]) -> str:
+                return await run_job(ctx["fed"], "sweep")
+
+            worker = Worker(
+                functions=arq_functions(),
+                cron_jobs=[cron(sweep_cron, name="sweep-cron", second=set(range(0, 60, SWEEP_SECONDS)), run_at_startup=True)],
+                redis_settings=RedisSettings.from_dsn(settings.redis_url),
+                queue_name=ARQ_QUEUE,
+                ctx={"fed": fed},
+                burst=burst,
+                keep_result=0,
+                max_jobs=settings.worker_concurrency,
+                job_timeout=300,
+                poll_delay=0.2,
+                handle_signals=not burst,
+            )
+            try:
+                await worker.async_run()
+            finally:
+                await worker.close()
+                await scheduler.close()

@@ -1,0 +1,131 @@
+"""Following: our actors follow remote ones; operators approve or refuse follow requests."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from echofed.errors import Conflict, Invalid, NotFound
+from federation.actors import ActorUnavailable, get_remote_actor
+from federation.client import FetchError
+from federation.context import Federation
+from federation.delivery import Audience, record_activity
+from federation.fetch import parse_handle, webfinger
+from federation.inbox.follows import send_accept, send_reject
+from federation.vocab import activities as vocab
+from storage.columns import utcnow
+from storage.queries.actors import actor_by_uri, local_actor
+from storage.queries.social import delete_follow, follow_between, pending_follow_requests
+from storage.tables import Actor, Follow, FollowState
+
+
+async def _local(session: AsyncSession, username: str) -> Actor:
+    actor = await local_actor(session, username)
+    if actor is None:
+        raise NotFound(f"aucun acteur local « {username} »")
+    return actor
+
+
+async def resolve_remote(fed: Federation, session: AsyncSession, target: str) -> Actor:
+    """A remote actor from a handle (@user@host) or an actor URL, fetched and cached."""
+    target = target.strip()
+    try:
+        if target.startswith(("https://", "http://")):
+            uri = target
+        else:
+            try:
+                parse_handle(target)
+            except ValueError as exc:
+                raise Invalid("handle", str(exc)) from None
+            scheme = "http" if fed.config.allow_private_addresses and fed.urls.base.startswith("http://") else "https"
+            uri = await webfinger(fed.client, target, scheme=scheme)
+        return await get_remote_actor(fed, session, uri, refresh=True)
+    except FetchError as exc:
+        raise NotFound(f"introuvable : {target} ({exc.public_message})") from None
+    except ActorUnavailable as exc:
+        raise NotFound(f"introuvable : {target} ({exc.public_message})") from None
+
+
+async def follow(fed: Federation, session: AsyncSession, username: str, target: str) -> Follow:
+    """Send a Follow from a local actor (or the instance actor) to a remote actor."""
+    me = await _local(session, username)
+    them = await resolve_remote(fed, session, target)
+    if them.local:
+        raise Invalid("handle", "suivre un acteur local ne passe pas par la fédération")
+    assert me.id is not None and them.id is not None
+    existing = await follow_between(session, me.id, them.id)
+    if existing is not None and existing.state != FollowState.REJECTED:
+        raise Conflict(f"{me.handle} suit déjà (ou a demandé à suivre) {them.handle}")
+    activity_id = fed.urls.activity(str(uuid.uuid4()))
+    if existing is not None:
+        existing.uri, existing.state = activity_id, FollowState.PENDING
+        record = existing
+    else:
+        record = Follow(uri=activity_id, follower_id=me.id, followed_id=them.id)
+    session.add(record)
+    await session.flush()
+    await record_activity(
+        session, actor=me, payload=vocab.follow(activity_id, me.uri, them.uri),
+        audience=Audience(actor_uris=(them.uri,)), object_uri=them.uri, public=False,
+    )
+    return record
+
+
+async def unfollow(fed: Federation, session: AsyncSession, username: str, target: str) -> None:
+    me = await _local(session, username)
+    them = await actor_by_uri(session, target) if target.startswith("http") else None
+    if them is None:
+        them = await resolve_remote(fed, session, target)
+    assert me.id is not None and them.id is not None
+    record = await follow_between(session, me.id, them.id)
+    if record is None:
+        raise NotFound(f"{me.handle} ne suit pas {them.handle}")
+    follow_json = {"id": record.uri, "type": "Follow", "actor": me.uri, "object": them.uri}
+    payload = vocab.undo(fed.urls.activity(str(uuid.uuid4())), me.uri, follow_json, [them.uri])
+    assert record.id is not None
+    await delete_follow(session, record.id)
+    await record_activity(
+        session, actor=me, payload=payload, audience=Audience(actor_uris=(them.uri,)),
+        object_uri=record.uri, public=False,
+    )
+
+
+async def follow_requests(session: AsyncSession, username: str) -> list[tuple[Follow, Actor]]:
+    me = await _local(session, username)
+    assert me.id is not None
+    return await pending_follow_requests(session, me.id)
+
+
+async def decide_request(
+    fed: Federation, session: AsyncSession, username: str, follower_uri: str, *, accept: bool
+) -> Follow | None:
+    """Approve (Accept) or refuse (Reject) a pending follow request."""
+    me = await _local(session, username)
+    them = await actor_by_uri(session, follower_uri)
+    if them is None or me.id is None or them.id is None:
+        raise NotFound(f"aucune demande de {follower_uri}")
+    record = await follow_between(session, them.id, me.id)
+    if record is None or record.state != FollowState.PENDING:
+        raise NotFound(f"aucune demande en attente de {follower_uri}")
+    follow_json = {"id": record.uri, "type": "Follow", "actor": them.uri, "object": me.uri}
+    if accept:
+        record.state = FollowState.ACCEPTED
+        record.accepted_at = utcnow()
+        session.add(record)
+        await send_accept(fed, session, me, them, follow_json)
+        return record
+    assert record.id is not None
+    await delete_follow(session, record.id)
+    await send_reject(fed, session, me, them, follow_json)
+    return None
+
+
+async def region_actor_url(fed: Federation, base_url: str) -> str:
+    """Another region's instance actor, from its NodeInfo (FEP-2677), else ``/actor``."""
+    from federation.fetch import instance_actor_url
+
+    try:
+        return await instance_actor_url(fed.client, base_url)
+    except FetchError as exc:
+        raise NotFound(f"région introuvable : {base_url} ({exc.public_message})") from None

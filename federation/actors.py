@@ -1,0 +1,127 @@
+"""Remote actors: fetched through the safe client, validated, cached in the actor table and
+refreshed when stale or when their key stops verifying."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urldefrag
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from federation.client import FetchError, Signer
+from federation.context import Federation
+from federation.fetch import fetch_actor_document
+from federation.vocab.actors import ActorData, InvalidActor, parse_actor
+from federation.vocab.activities import host_of
+from storage.queries.actors import actor_by_key_id, actor_by_uri
+from storage.tables import Actor
+
+
+class ActorUnavailable(Exception):
+    """The actor could not be fetched or is unusable; ``public_message`` is safe to return."""
+
+    def __init__(self, public_message: str, detail: str = "") -> None:
+        super().__init__(public_message)
+        self.public_message = public_message
+        self.detail = detail or public_message
+
+
+def apply_actor_data(actor: Actor, data: ActorData, raw: dict[str, Any], now: datetime) -> Actor:
+    actor.kind = data.type
+    actor.username = data.preferred_username
+    actor.domain = host_of(data.id)
+    actor.name = data.name
+    actor.summary = data.summary_html
+    actor.icon_url = data.icon_url
+    actor.url = data.url
+    actor.inbox = data.inbox
+    actor.outbox = data.outbox
+    actor.shared_inbox = data.shared_inbox
+    actor.followers_url = data.followers
+    actor.following_url = data.following
+    actor.public_key_id = data.key_id
+    actor.public_key_pem = data.public_key_pem
+    actor.manually_approves_followers = data.manually_approves_followers
+    actor.discoverable = data.discoverable
+    actor.moved_to = data.moved_to
+    actor.raw = raw
+    actor.fetched_at = now
+    actor.updated_at = now
+    return actor
+
+
+async def store_actor(
+    session: AsyncSession, document: dict[str, Any], now: datetime
+) -> Actor:
+    """Insert or refresh a remote actor from a validated document."""
+    data = parse_actor(document)
+    actor = await actor_by_uri(session, data.id)
+    if actor is not None and actor.local:
+        raise InvalidActor("a remote document cannot replace a local actor")
+    if actor is None:
+        actor = Actor(uri=data.id, username=data.preferred_username, domain=host_of(data.id), inbox=data.inbox)
+    apply_actor_data(actor, data, document, now)
+    session.add(actor)
+    await session.flush()
+    return actor
+
+
+def instance_signer_of(actor: Actor) -> Signer:
+    assert actor.public_key_id and actor.private_key_pem
+    return Signer(key_id=actor.public_key_id, private_key_pem=actor.private_key_pem)
+
+
+async def instance_signer(fed: Federation, session: AsyncSession) -> Signer:
+    actor = await actor_by_uri(session, fed.urls.instance_actor)
+    if actor is None:
+        raise ActorUnavailable("instance actor missing")
+    return instance_signer_of(actor)
+
+
+async def fetch_remote_actor(fed: Federation, session: AsyncSession, uri: str) -> Actor:
+    """Fetch (signed by the instance actor) and store a remote actor."""
+    signer = await instance_signer(fed, session)
+    try:
+        document = await fetch_actor_document(fed.client, uri, signer)
+    except FetchError as exc:
+        raise ActorUnavailable(exc.public_message, getattr(exc, "detail", "")) from None
+    try:
+        return await store_actor(session, document, fed.clock())
+    except InvalidActor as exc:
+        raise ActorUnavailable(exc.public_message) from None
+
+
+async def get_remote_actor(
+    fed: Federation, session: AsyncSession, uri: str, *, refresh: bool = False
+) -> Actor:
+    """The cached actor, fetched when unknown, stale (past the TTL) or when asked."""
+    actor = await actor_by_uri(session, uri)
+    if actor is not None and actor.local:
+        return actor
+    fresh = (
+        actor is not None
+        and actor.fetched_at is not None
+        and fed.clock() - actor.fetched_at < fed.config.remote_actor_ttl
+    )
+    if actor is not None and fresh and not refresh:
+        return actor
+    return await fetch_remote_actor(fed, session, uri)
+
+
+async def actor_for_key(
+    fed: Federation, session: AsyncSession, key_id: str, *, refresh: bool = False
+) -> Actor:
+    """The actor owning ``key_id``: from the cache, else fetched from the key's own host."""
+    if not refresh:
+        actor = await actor_by_key_id(session, key_id)
+        if actor is not None:
+            return actor
+    owner_uri = urldefrag(key_id).url
+    cached = await actor_by_key_id(session, key_id)
+    if cached is not None:
+        owner_uri = cached.uri
+    actor = await fetch_remote_actor(fed, session, owner_uri)
+    if actor.public_key_id != key_id:
+        raise ActorUnavailable("the signing key is not this actor's key")
+    return actor

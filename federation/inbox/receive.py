@@ -1,0 +1,210 @@
+"""``POST /inbox`` and ``POST /actors/{name}/inbox``.
+
+size and content-type limits → JSON → envelope → blocks (before any fetch) → signature
+structure, Date and Digest → signer's key (cached; fetched through the safe client; refetched
+once on failure, for key rotation) → signer is the activity's actor (or the activity is
+re-fetched from its origin when forwarded) → the object comes from the actor's host → stored
+once by activity id → 202 → a job runs the handler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from federation import signatures
+from federation.actors import ActorUnavailable, actor_for_key, instance_signer
+from federation.client import FetchError
+from federation.context import Federation
+from federation.delivery import host_answered
+from federation.fetch import fetch_object
+from federation.vocab.activities import ActivityData, InvalidActivity, host_of, parse_activity
+from federation.vocab.jsonld import id_of
+from storage.columns import utcnow
+from storage.queries.actors import local_actor
+from storage.queries.federation import insert_inbox_item
+from storage.queries.moderation import instance_blocks
+from storage.tables import Actor
+
+log = logging.getLogger(__name__)
+ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+# Activities whose object must live on the sender's own host.
+ORIGIN_BOUND = frozenset({"Create", "Update", "Delete"})
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail or message
+
+
+def _refuse(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise Refused(413, "body too large")
+        except ValueError:
+            raise Refused(400, "bad Content-Length") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _raw_target(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+    query = request.scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+def check_origin(activity: ActivityData) -> None:
+    """Create/Update/Delete may only touch objects on the sender's own host."""
+    if activity.type not in ORIGIN_BOUND:
+        return
+    object_id = activity.object_id
+    if not object_id:
+        raise Refused(400, f"{activity.type} without an object id")
+    if host_of(object_id) != activity.actor_host:
+        raise Refused(403, "the object is not on the sender's host")
+    if activity.object is not None:
+        attributed = id_of(activity.object.get("attributedTo"))
+        if isinstance(activity.object.get("attributedTo"), list):
+            attributed = id_of(activity.object["attributedTo"][0]) if activity.object["attributedTo"] else None
+        if attributed and host_of(attributed) != activity.actor_host:
+            raise Refused(403, "the object is attributed to another host")
+
+
+async def _verified_signer(
+    fed: Federation, session: AsyncSession, request: Request, body: bytes
+) -> tuple[Actor, str]:
+    try:
+        parsed = signatures.inspect_request(
+            request.method,
+            _raw_target(request),
+            dict(request.headers),
+            body,
+            now=fed.clock(),
+            max_past=fed.config.signature_max_age,
+            max_future=fed.config.signature_max_future,
+            scheme=request.url.scheme,
+        )
+    except signatures.SignatureError as exc:
+        raise Refused(401, exc.public_message, getattr(exc, "detail", "")) from None
+    key_id = parsed.key_id
+    blocked = await instance_blocks(session, actor_uris=[], domains=[host_of(key_id)])
+    if blocked is not None:
+        raise Refused(403, "domain blocked")
+    try:
+        signer = await actor_for_key(fed, session, key_id)
+    except ActorUnavailable as exc:
+        raise Refused(401, f"signing key unavailable: {exc.public_message}") from None
+    try:
+        signatures.verify_signature(parsed, signer.public_key_pem or "")
+        return signer, key_id
+    except signatures.SignatureError:
+        pass
+    # The key may have rotated: refetch once before refusing.
+    try:
+        signer = await actor_for_key(fed, session, key_id, refresh=True)
+        signatures.verify_signature(parsed, signer.public_key_pem or "")
+    except (ActorUnavailable, signatures.SignatureError) as exc:
+        raise Refused(401, "signature does not verify", repr(exc)) from None
+    return signer, key_id
+
+
+async def _refetch_forwarded(
+    fed: Federation, session: AsyncSession, activity: ActivityData
+) -> ActivityData:
+    """A forwarded activity is trusted only as re-fetched from its own origin."""
+    if host_of(activity.id) != activity.actor_host:
+        raise Refused(401, "signer is not the activity's actor")
+    try:
+        document = await fetch_object(fed.client, activity.id, await instance_signer(fed, session))
+        fetched = parse_activity(document)
+    except (FetchError, InvalidActivity, ActorUnavailable) as exc:
+        raise Refused(401, "signer is not the activity's actor", repr(exc)) from None
+    if fetched.id != activity.id or fetched.actor != activity.actor:
+        raise Refused(401, "forwarded activity does not match its origin")
+    return fetched
+
+
+async def receive(fed: Federation, request: Request, recipient: str | None) -> Response:
+    """Verify and record one incoming activity; the handler runs later as a job."""
+    try:
+        return await _receive(fed, request, recipient)
+    except Refused as refused:
+        log.info(
+            "inbox refused",
+            extra={"status": refused.status, "reason": refused.message, "detail": refused.detail},
+        )
+        return _refuse(refused.status, refused.message)
+
+
+async def _receive(fed: Federation, request: Request, recipient: str | None) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        raise Refused(415, "expected application/activity+json")
+    body = await _read_body(request, fed.config.max_inbox_bytes)
+    try:
+        document: Any = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Refused(400, "malformed JSON") from None
+    try:
+        activity = parse_activity(document)
+    except InvalidActivity as exc:
+        raise Refused(400, exc.public_message) from None
+
+    async with fed.sessions() as session:
+        recipient_actor = None
+        if recipient is not None:
+            recipient_actor = await local_actor(session, recipient)
+            if recipient_actor is None:
+                raise Refused(404, "no such actor")
+        blocked = await instance_blocks(
+            session, actor_uris=[activity.actor], domains=[activity.actor_host]
+        )
+        if blocked is not None:
+            raise Refused(403, "actor or domain blocked")
+        signer, key_id = await _verified_signer(fed, session, request, body)
+        if signer.uri != activity.actor:
+            activity = await _refetch_forwarded(fed, session, activity)
+        check_origin(activity)
+        await session.commit()  # keeps a freshly fetched actor even if the insert is a duplicate
+
+        item_id = await insert_inbox_item(
+            session,
+            {
+                "activity_id": activity.id,
+                "type": activity.type[:40],
+                "actor_uri": activity.actor,
+                "key_id": key_id[:600],
+                "recipient_id": recipient_actor.id if recipient_actor else None,
+                "body": activity.raw,
+                "state": "received",
+                "attempts": 0,
+                "received_at": utcnow(),
+            },
+        )
+        await session.commit()
+    await host_answered(fed, activity.actor_host)
+    if item_id is None:
+        return Response(status_code=202)
+    await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
+    return Response(status_code=202)

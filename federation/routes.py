@@ -1,0 +1,207 @@
+"""ActivityPub endpoints: actor documents, collections, inboxes, authorized fetch.
+
+The same URLs serve HTML to browsers: without an ActivityStreams Accept header an actor URL
+redirects to its profile page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from federation import signatures
+from federation.actors import ActorUnavailable, actor_for_key
+from federation.context import Federation
+from federation.documents import actor_document
+from federation.inbox.receive import receive
+from federation.vocab.collections import collection_to_json, page_to_json
+from federation.vocab.jsonld import AS_CONTENT_TYPE, is_activity_json
+from storage.queries.actors import actor_by_uri, local_actor
+from storage.queries.federation import count_outbox, outbox_page
+from storage.queries.social import count_followers, count_following, followers_page, following_page
+from storage.tables import Actor
+
+PAGE_SIZE = 40
+
+
+def fed_of(request: Request) -> Federation:
+    fed: Federation = request.app.state.fed
+    return fed
+
+
+def wants_activity_json(request: Request) -> bool:
+    return is_activity_json(request.headers.get("accept", ""))
+
+
+def activity_json(document: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        document,
+        status_code=status,
+        media_type=AS_CONTENT_TYPE.split(";")[0],
+        headers={"Vary": "Accept, Signature", "Cache-Control": "max-age=60"},
+    )
+
+
+async def require_signed_fetch(request: Request) -> Response | None:
+    """In authorized-fetch mode, an unsigned or badly signed GET gets 401."""
+    fed = fed_of(request)
+    if not fed.config.authorized_fetch:
+        return None
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    target = raw.decode("latin-1") + (f"?{request.url.query}" if request.url.query else "")
+    try:
+        parsed = signatures.inspect_request(
+            "GET", target, dict(request.headers), None, now=fed.clock(),
+            max_past=fed.config.signature_max_age, max_future=fed.config.signature_max_future,
+            scheme=request.url.scheme,
+        )
+        async with fed.sessions() as session:
+            signer = await actor_for_key(fed, session, parsed.key_id)
+            await session.commit()
+        signatures.verify_signature(parsed, signer.public_key_pem or "")
+    except (signatures.SignatureError, ActorUnavailable) as exc:
+        message = getattr(exc, "public_message", "signature required")
+        return JSONResponse({"error": f"authorized fetch: {message}"}, status_code=401)
+    return None
+
+
+async def _local(request: Request) -> Actor | None:
+    async with fed_of(request).sessions() as session:
+        actor = await local_actor(session, request.path_params["username"])
+    if actor is None or actor.kind == "Application":
+        return None
+    return actor
+
+
+def _not_found() -> JSONResponse:
+    return JSONResponse({"error": "not found"}, status_code=404)
+
+
+async def actor_endpoint(request: Request) -> Response:
+    actor = await _local(request)
+    if actor is None:
+        return _not_found()
+    if not wants_activity_json(request):
+        return RedirectResponse(actor.url or "/", status_code=303, headers={"Vary": "Accept"})
+    refused = await require_signed_fetch(request)
+    if refused is not None:
+        return refused
+    return activity_json(actor_document(actor, fed_of(request).urls))
+
+
+async def instance_actor_endpoint(request: Request) -> Response:
+    fed = fed_of(request)
+    async with fed.sessions() as session:
+        actor = await actor_by_uri(session, fed.urls.instance_actor)
+    if actor is None:
+        return _not_found()
+    return activity_json(actor_document(actor, fed.urls))
+
+
+def _page_number(request: Request) -> int | None:
+    value = request.query_params.get("page")
+    if value is None:
+        return None
+    try:
+        return max(1, int(value))
+    except ValueError:
+        return 1
+
+
+async def _follow_collection(request: Request, *, followers: bool) -> Response:
+    actor = await _local(request)
+    if actor is None:
+        return _not_found()
+    refused = await require_signed_fetch(request)
+    if refused is not None:
+        return refused
+    fed = fed_of(request)
+    collection_id = actor.followers_url if followers else actor.following_url
+    assert collection_id is not None and actor.id is not None
+    page = _page_number(request)
+    async with fed.sessions() as session:
+        total = await (count_followers if followers else count_following)(session, actor.id)
+        if page is None:
+            return activity_json(collection_to_json(collection_id, total, first=f"{collection_id}?page=1"))
+        after = request.query_params.get("after")
+        after_id = int(after) if after and after.isdigit() else 0
+        query = followers_page if followers else following_page
+        rows = await query(session, actor.id, after_id=after_id, limit=PAGE_SIZE)
+    items = [a.uri for _, a in rows]
+    next_page = (
+        f"{collection_id}?page={page + 1}&after={rows[-1][0].id}" if len(rows) == PAGE_SIZE else None
+    )
+    prev_page = f"{collection_id}?page={page - 1}" if page > 1 else None
+    return activity_json(
+        page_to_json(
+            str(request.url.include_query_params()), collection_id, items, total=total,
+            next_page=next_page, prev_page=prev_page,
+        )
+    )
+
+
+async def followers_endpoint(request: Request) -> Response:
+    return await _follow_collection(request, followers=True)
+
+
+async def following_endpoint(request: Request) -> Response:
+    return await _follow_collection(request, followers=False)
+
+
+async def outbox_endpoint(request: Request) -> Response:
+    actor = await _local(request)
+    if actor is None:
+        return _not_found()
+    refused = await require_signed_fetch(request)
+    if refused is not None:
+        return refused
+    fed = fed_of(request)
+    assert actor.outbox is not None and actor.id is not None
+    page = _page_number(request)
+    async with fed.sessions() as session:
+        total = await count_outbox(session, actor.id)
+        if page is None:
+            return activity_json(collection_to_json(actor.outbox, total, first=f"{actor.outbox}?page=1"))
+        before = request.query_params.get("before")
+        before_id = int(before) if before and before.isdigit() else None
+        activities = await outbox_page(session, actor.id, before_id=before_id, limit=PAGE_SIZE)
+    items = [{k: v for k, v in a.payload.items() if k != "@context"} for a in activities]
+    next_page = (
+        f"{actor.outbox}?page={page + 1}&before={activities[-1].id}"
+        if len(activities) == PAGE_SIZE else None
+    )
+    prev_page = f"{actor.outbox}?page={page - 1}" if page > 1 else None
+    return activity_json(
+        page_to_json(
+            str(request.url.include_query_params()), actor.outbox, items, total=total,
+            next_page=next_page, prev_page=prev_page,
+        )
+    )
+
+
+async def shared_inbox_endpoint(request: Request) -> Response:
+    return await receive(fed_of(request), request, None)
+
+
+async def actor_inbox_endpoint(request: Request) -> Response:
+    return await receive(fed_of(request), request, request.path_params["username"])
+
+
+async def instance_inbox_endpoint(request: Request) -> Response:
+    return await receive(fed_of(request), request, None)
+
+
+def federation_routes() -> list[Route]:
+    return [
+        Route("/inbox", shared_inbox_endpoint, methods=["POST"]),
+        Route("/actor", instance_actor_endpoint, methods=["GET"]),
+        Route("/actor/inbox", instance_inbox_endpoint, methods=["POST"]),
+        Route("/actors/{username}", actor_endpoint, methods=["GET"]),
+        Route("/actors/{username}/inbox", actor_inbox_endpoint, methods=["POST"]),
+        Route("/actors/{username}/outbox", outbox_endpoint, methods=["GET"]),
+        Route("/actors/{username}/followers", followers_endpoint, methods=["GET"]),
+        Route("/actors/{username}/following", following_endpoint, methods=["GET"]),
+    ]

@@ -1,0 +1,226 @@
+"""Rows of the inbox log, the outbox, fan-outs, deliveries and domain health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import (
+    Delivery,
+    DeliveryState,
+    DomainHealth,
+    Fanout,
+    FanoutState,
+    InboxItem,
+    InboxState,
+    OutboxActivity,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def insert_inbox_item(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Store a received activity once; None when its id was already recorded."""
+    statement = (
+        _insert(session, InboxItem)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["activity_id"])
+        .returning(InboxItem.id)  # type: ignore[arg-type]
+    )
+    row = (await session.exec(  # type: ignore[call-overload]
+            statement)).first()
+    return int(row[0]) if row else None
+
+
+async def claim(
+    session: AsyncSession, table: Any, row_id: int, *, now: datetime, until: datetime, state: str
+) -> bool:
+    """Take a time-limited lease on a row in ``state``; False if another worker holds it."""
+    statement = (
+        update(table)
+        .where(table.id == row_id, table.state == state)
+        .where(or_(table.lease_until.is_(None), table.lease_until < now))
+        .values(lease_until=until)
+    )
+    result = await session.exec(  # type: ignore[call-overload]
+            statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_deliveries(
+    session: AsyncSession, activity_id: int, inboxes: list[tuple[str, str]], now: datetime
+) -> list[int]:
+    """One delivery per (inbox, host) not yet planned for this activity; returns new ids."""
+    if not inboxes:
+        return []
+    rows = [
+        {"activity_id": activity_id, "inbox": inbox, "host": host, "next_attempt_at": now,
+         "created_at": now, "state": DeliveryState.PENDING, "attempts": 0}
+        for inbox, host in inboxes
+    ]
+    statement = (
+        _insert(session, Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
+        .returning(Delivery.id)  # type: ignore[arg-type]
+    )
+    return [int(r[0]) for r in (await session.exec(  # type: ignore[call-overload]
+            statement)).all()]
+
+
+async def due_inbox_items(session: AsyncSession, *, now: datetime, received_before: datetime, limit: int) -> list[int]:
+    query = (
+        select(InboxItem.id)
+        .where(InboxItem.state == InboxState.RECEIVED, col(InboxItem.received_at) <= received_before)
+        .where(or_(col(InboxItem.lease_until).is_(None), col(InboxItem.lease_until) < now))
+        .order_by(col(InboxItem.id))
+        .limit(limit)
+    )
+    return [int(i) for i in (await session.exec(query)).all() if i is not None]
+
+
+async def due_fanouts(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    query = (
+        select(Fanout.id)
+        .where(Fanout.state == FanoutState.PENDING)
+        .where(or_(col(Fanout.lease_until).is_(None), col(Fanout.lease_until) < now))
+        .order_by(col(Fanout.id))
+        .limit(limit)
+    )
+    return [int(i) for i in (await session.exec(query)).all() if i is not None]
+
+
+async def due_deliveries(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(id, attempts) of pending deliveries whose time has come and that nobody holds."""
+    query = (
+        select(Delivery.id, Delivery.attempts)
+        .where(Delivery.state == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
+        .where(or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now))
+        .order_by(col(Delivery.next_attempt_at))
+        .limit(limit)
+    )
+    return [(int(i), int(a)) for i, a in (await session.exec(query)).all()]  # type: ignore[arg-type]
+
+
+async def delivery_with_activity(
+    session: AsyncSession, delivery_id: int
+) -> tuple[Delivery, OutboxActivity] | None:
+    query = (
+        select(Delivery, OutboxActivity)
+        .join(OutboxActivity, col(OutboxActivity.id) == Delivery.activity_id)
+        .where(Delivery.id == delivery_id)
+    )
+    row = (await session.exec(query)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def domain_health(session: AsyncSession, host: str) -> DomainHealth | None:
+    return await session.get(DomainHealth, host)
+
+
+async def park_host(session: AsyncSession, host: str) -> int:
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.host) == host, col(Delivery.state) == DeliveryState.PENDING)
+        .values(state=DeliveryState.PARKED, lease_until=None)
+    )
+    return int((await session.exec(  # type: ignore[call-overload]
+            statement)).rowcount)  # type: ignore[attr-defined]
+
+
+async def unpark_host(session: AsyncSession, host: str, now: datetime) -> int:
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.host) == host, col(Delivery.state) == DeliveryState.PARKED)
+        .values(state=DeliveryState.PENDING, next_attempt_at=now, lease_until=None)
+    )
+    return int((await session.exec(  # type: ignore[call-overload]
+            statement)).rowcount)  # type: ignore[attr-defined]
+
+
+async def unavailable_hosts_to_probe(session: AsyncSession, *, probed_before: datetime) -> list[str]:
+    query = select(DomainHealth.host).where(
+        DomainHealth.available == False,  # noqa: E712
+        or_(col(DomainHealth.last_probe_at).is_(None), col(DomainHealth.last_probe_at) < probed_before),
+    )
+    return list((await session.exec(query)).all())
+
+
+async def one_parked_delivery(session: AsyncSession, host: str) -> int | None:
+    query = (
+        select(Delivery.id)
+        .where(Delivery.host == host, Delivery.state == DeliveryState.PARKED)
+        .order_by(col(Delivery.id))
+        .limit(1)
+    )
+    found = (await session.exec(query)).first()
+    return int(found) if found is not None else None
+
+
+async def delivery_counts(session: AsyncSession) -> dict[str, int]:
+    query = select(Delivery.state, func.count()).group_by(Delivery.state)
+    return {str(s): int(n) for s, n in (await session.exec(query)).all()}
+
+
+async def retrying_count(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(Delivery).where(
+        Delivery.state == DeliveryState.PENDING, Delivery.attempts > 0
+    )
+    return int((await session.exec(query)).one())
+
+
+async def oldest_pending(session: AsyncSession) -> datetime | None:
+    query = select(func.min(Delivery.created_at)).where(Delivery.state == DeliveryState.PENDING)
+    value = (await session.exec(query)).one()
+    if isinstance(value, datetime) and value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value if isinstance(value, datetime) else None
+
+
+async def unavailable_domains(session: AsyncSession) -> list[DomainHealth]:
+    query = select(DomainHealth).where(DomainHealth.available == False)  # noqa: E712
+    return list((await session.exec(query.order_by(col(DomainHealth.host)))).all())
+
+
+async def last_errors(session: AsyncSession, limit: int = 10) -> list[Delivery]:
+    query = (
+        select(Delivery)
+        .where(col(Delivery.last_error).is_not(None), Delivery.state != DeliveryState.DELIVERED)
+        .order_by(col(Delivery.id).desc())
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def inbox_counts(session: AsyncSession) -> dict[str, int]:
+    query = select(InboxItem.state, func.count()).group_by(InboxItem.state)
+    return {str(s): int(n) for s, n in (await session.exec(query)).all()}
+
+
+async def outbox_page(
+    session: AsyncSession, actor_id: int, *, before_id: int | None, limit: int
+) -> list[OutboxActivity]:
+    query = select(OutboxActivity).where(
+        OutboxActivity.actor_id == actor_id, OutboxActivity.public == True  # noqa: E712
+    )
+    if before_id is not None:
+        query = query.where(col(OutboxActivity.id) < before_id)
+    query = query.order_by(col(OutboxActivity.id).desc()).limit(limit)
+    return list((await session.exec(query)).all())
+
+
+async def count_outbox(session: AsyncSession, actor_id: int) -> int:
+    query = select(func.count()).select_from(OutboxActivity).where(
+        OutboxActivity.actor_id == actor_id, OutboxActivity.public == True  # noqa: E712
+    )
+    return int((await session.exec(query)).one())

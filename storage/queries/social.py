@@ -1,0 +1,102 @@
+"""Follows between actors."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import Actor, Follow, FollowState
+
+
+async def follow_between(session: AsyncSession, follower_id: int, followed_id: int) -> Follow | None:
+    query = select(Follow).where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
+    return (await session.exec(query)).first()
+
+
+async def follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
+    return (await session.exec(select(Follow).where(Follow.uri == uri))).first()
+
+
+async def delete_follow(session: AsyncSession, follow_id: int) -> None:
+    await session.exec(delete(Follow).where(col(Follow.id) == follow_id))  # type: ignore[call-overload]
+
+
+async def delete_follows_of(session: AsyncSession, actor_id: int) -> int:
+    result = await session.exec(  # type: ignore[call-overload]
+        delete(Follow).where((col(Follow.follower_id) == actor_id) | (col(Follow.followed_id) == actor_id))
+    )
+    return int(result.rowcount or 0)
+
+
+async def count_followers(session: AsyncSession, actor_id: int) -> int:
+    query = select(func.count()).select_from(Follow).where(
+        Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED
+    )
+    return int((await session.exec(query)).one())
+
+
+async def count_following(session: AsyncSession, actor_id: int) -> int:
+    query = select(func.count()).select_from(Follow).where(
+        Follow.follower_id == actor_id, Follow.state == FollowState.ACCEPTED
+    )
+    return int((await session.exec(query)).one())
+
+
+async def followers_page(
+    session: AsyncSession, actor_id: int, *, after_id: int, limit: int
+) -> list[tuple[Follow, Actor]]:
+    """Accepted followers in follow order, keyset-paginated by follow id."""
+    query = (
+        select(Follow, Actor)
+        .join(Actor, col(Actor.id) == Follow.follower_id)
+        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED)
+        .where(col(Follow.id) > after_id)
+        .order_by(col(Follow.id))
+        .limit(limit)
+    )
+    return [(f, a) for f, a in (await session.exec(query)).all()]
+
+
+async def following_page(
+    session: AsyncSession, actor_id: int, *, after_id: int, limit: int
+) -> list[tuple[Follow, Actor]]:
+    query = (
+        select(Follow, Actor)
+        .join(Actor, col(Actor.id) == Follow.followed_id)
+        .where(Follow.follower_id == actor_id, Follow.state == FollowState.ACCEPTED)
+        .where(col(Follow.id) > after_id)
+        .order_by(col(Follow.id))
+        .limit(limit)
+    )
+    return [(f, a) for f, a in (await session.exec(query)).all()]
+
+
+async def pending_follow_requests(session: AsyncSession, actor_id: int) -> list[tuple[Follow, Actor]]:
+    query = (
+        select(Follow, Actor)
+        .join(Actor, col(Actor.id) == Follow.follower_id)
+        .where(Follow.followed_id == actor_id, Follow.state == FollowState.PENDING)
+        .order_by(col(Follow.id))
+    )
+    return [(f, a) for f, a in (await session.exec(query)).all()]
+
+
+async def follower_inboxes_batch(
+    session: AsyncSession, actor_id: int, *, after_id: int, limit: int
+) -> list[tuple[int, str]]:
+    """(follow id, preferred inbox) of remote followers: the shared inbox when there is one."""
+    inbox = func.coalesce(Actor.shared_inbox, Actor.inbox)
+    query = (
+        select(Follow.id, inbox)
+        .join(Actor, col(Actor.id) == Follow.follower_id)
+        .where(
+            Follow.followed_id == actor_id,
+            Follow.state == FollowState.ACCEPTED,
+            Actor.local == False,  # noqa: E712
+            col(Follow.id) > after_id,
+        )
+        .order_by(col(Follow.id))
+        .limit(limit)
+    )
+    return [(int(i), str(b)) for i, b in (await session.exec(query)).all()]  # type: ignore[arg-type]
