@@ -475,6 +475,64 @@ async def cmd_requests_reject(args: argparse.Namespace, settings: Settings) -> i
     return await _decide(args, settings, False)
 
 
+async def cmd_event_status(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.publishing import set_event_status
+
+    status = {"cancel": "cancelled", "postpone": "postponed", "confirm": "scheduled"}[args.event_command]
+
+    async def work(fed: Any, session: Any) -> Any:
+        return await set_event_status(session, fed.urls, args.uri, status)
+
+    event = await _with_federation(settings, work)
+    print(f"Événement {event.status} : {event.uri}")
+    return 0
+
+
+async def cmd_event_delete(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.publishing import delete_event
+
+    async def work(fed: Any, session: Any) -> Any:
+        return await delete_event(session, fed.urls, args.uri)
+
+    event = await _with_federation(settings, work)
+    print(f"Événement supprimé : {event.uri}")
+    return 0
+
+
+async def cmd_event_update(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.publishing import update_event
+    from echofed.services.region import ensure_region
+
+    if args.json:
+        _, data = _event_from_json(args.json)
+    else:
+        data = _event_from_args(args)
+
+    async def work(fed: Any, session: Any) -> Any:
+        region = await ensure_region(session)
+        return await update_event(session, fed.urls, args.uri, data, default_timezone=region.timezone)
+
+    event = await _with_federation(settings, work)
+    print(f"Événement mis à jour : {event.uri}")
+    return 0
+
+
+async def cmd_interact(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services import interacting
+
+    async def work(fed: Any, session: Any) -> Any:
+        username = args.as_actor
+        if args.command == "reply":
+            return await interacting.reply(fed, session, username, args.uri, args.text)
+        action = {"like": interacting.like, "boost": interacting.boost,
+                  "join": interacting.join, "leave": interacting.leave}[args.command]
+        return await action(fed, session, username, args.uri)
+
+    activity = await _with_federation(settings, work)
+    print(f"{activity.type} envoyé : {activity.uri}")
+    return 0
+
+
 async def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.demo import seed_if_empty
 
@@ -580,6 +638,13 @@ def build_parser() -> argparse.ArgumentParser:
     ecreate.add_argument("--join-mode", default="free", choices=["free", "restricted", "external"])
     ecreate.add_argument("--registration-url")
     ecreate.set_defaults(handler=cmd_event_create)
+    eupdate = event_sub.add_parser("update", help="modifier un événement (mêmes options que create)")
+    eupdate.add_argument("uri", metavar="URI", help="URL de l'événement")
+    for action in ecreate._actions:
+        if action.dest in ("help", "actor"):
+            continue
+        eupdate._add_action(action)
+    eupdate.set_defaults(handler=cmd_event_update)
 
     follow_cmd = sub.add_parser(
         "follow", help="suivre un acteur distant (@compte@hôte ou URL), ou une région : follow region URL"
@@ -611,6 +676,27 @@ def build_parser() -> argparse.ArgumentParser:
     deliveries.add_argument("--errors", type=int, default=10, help="nombre de dernières erreurs (10)")
     deliveries.add_argument("--json", action="store_true", help="sortie JSON")
     deliveries.set_defaults(handler=cmd_deliveries)
+
+    for name, text in (("cancel", "annuler un événement (Update envoyé)"),
+                       ("postpone", "reporter un événement"), ("confirm", "rétablir un événement")):
+        status_cmd = event_sub.add_parser(name, help=text)
+        status_cmd.add_argument("uri", metavar="URI", help="URL de l'événement")
+        status_cmd.set_defaults(handler=cmd_event_status)
+    edelete = event_sub.add_parser("delete", help="supprimer un événement (Delete envoyé)")
+    edelete.add_argument("uri", metavar="URI")
+    edelete.set_defaults(handler=cmd_event_delete)
+
+    for name, text in (
+        ("reply", "répondre à un événement ou une publication"),
+        ("like", "mettre en favori"), ("boost", "partager (Announce) auprès de ses abonnés"),
+        ("join", "participer à un événement"), ("leave", "ne plus participer"),
+    ):
+        interact = sub.add_parser(name, help=text)
+        interact.add_argument("uri", metavar="URI", help="URL de l'objet")
+        interact.add_argument("--as", dest="as_actor", required=True, metavar="ACTEUR")
+        if name == "reply":
+            interact.add_argument("--text", required=True, help="texte (Markdown)")
+        interact.set_defaults(handler=cmd_interact)
 
     demo = sub.add_parser("demo", help="région de démonstration")
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)

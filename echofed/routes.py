@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from echofed.health import healthz
 from echofed.metrics import metrics
 from federation import wellknown
+from federation import routes as fed_routes
 from federation.routes import federation_routes
+from federation.vocab.jsonld import is_activity_json
+from web.pages import objects
 from web.pages.actors import profile
 from web.pages.home import home
 from web.templating import STATIC_DIR
+
+
+def negotiated(
+    activity: Callable[[Request], Awaitable[Response]], page: Callable[[Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    """One URL, two representations: ActivityStreams JSON for servers, HTML for browsers."""
+
+    async def endpoint(request: Request) -> Response:
+        if is_activity_json(request.headers.get("accept", "")):
+            return await activity(request)
+        return await page(request)
+
+    return endpoint
 
 
 def routes() -> list[BaseRoute]:
@@ -26,6 +46,9 @@ def routes() -> list[BaseRoute]:
         Route("/nodeinfo/2.0", wellknown.nodeinfo_2_0, methods=["GET"], name="nodeinfo_2_0"),
         Route("/nodeinfo/2.1", wellknown.nodeinfo_2_1, methods=["GET"], name="nodeinfo_2_1"),
         *federation_routes(),
+        Route("/events/{uuid}", negotiated(fed_routes.event_object, objects.event_page), methods=["GET"]),
+        Route("/posts/{uuid}", negotiated(fed_routes.post_object, objects.post_page), methods=["GET"]),
+        Route("/activities/{uuid}", fed_routes.activity_object, methods=["GET"]),
         Route("/@{username}", profile, methods=["GET"], name="profile"),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

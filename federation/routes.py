@@ -205,3 +205,61 @@ def federation_routes() -> list[Route]:
         Route("/actors/{username}/followers", followers_endpoint, methods=["GET"]),
         Route("/actors/{username}/following", following_endpoint, methods=["GET"]),
     ]
+
+
+async def _object_response(request: Request, uri: str) -> Response:
+    from federation.documents import event_document, post_document, tombstone_document
+    from storage.queries.content import event_by_uri, post_by_uri
+    from storage.queries.interactions import participant_count
+    from storage.tables import Place
+
+    fed = fed_of(request)
+    refused = await require_signed_fetch(request)
+    if refused is not None:
+        return refused
+    async with fed.sessions() as session:
+        event = await event_by_uri(session, uri)
+        if event is not None and event.local:
+            if event.deleted_at is not None:
+                return activity_json(tombstone_document(uri, "Event", event.deleted_at), 410)
+            if event.visibility == "followers":
+                return _not_found()
+            actor = await session.get(Actor, event.actor_id)
+            place = await session.get(Place, event.place_id) if event.place_id else None
+            assert actor is not None
+            count = await participant_count(session, uri)
+            return activity_json(event_document(event, actor, place, fed.urls, participant_count=count))
+        post = await post_by_uri(session, uri)
+        if post is not None and post.local:
+            if post.deleted_at is not None:
+                return activity_json(tombstone_document(uri, "Article", post.deleted_at), 410)
+            actor = await session.get(Actor, post.actor_id)
+            place = await session.get(Place, post.place_id) if post.place_id else None
+            assert actor is not None
+            return activity_json(post_document(post, actor, place, fed.urls))
+    return _not_found()
+
+
+async def event_object(request: Request) -> Response:
+    return await _object_response(request, fed_of(request).urls.event(request.path_params["uuid"]))
+
+
+async def post_object(request: Request) -> Response:
+    return await _object_response(request, fed_of(request).urls.post(request.path_params["uuid"]))
+
+
+async def activity_object(request: Request) -> Response:
+    from sqlmodel import select
+
+    from storage.tables import OutboxActivity
+
+    fed = fed_of(request)
+    refused = await require_signed_fetch(request)
+    if refused is not None:
+        return refused
+    uri = fed.urls.activity(request.path_params["uuid"])
+    async with fed.sessions() as session:
+        activity = (await session.exec(select(OutboxActivity).where(OutboxActivity.uri == uri))).first()
+    if activity is None or not activity.public:
+        return _not_found()
+    return activity_json(activity.payload)

@@ -16,7 +16,20 @@ from federation.html import markdown_to_html, to_text
 from federation.urls import Urls
 from storage.queries.accounts import membership
 from storage.queries.actors import local_actor
-from storage.tables import Account, Actor, ActorKind, Event, JoinMode, Place, Post, PostKind
+from echofed.services.federating import federate_deletion, federate_event, federate_post
+from storage.columns import utcnow
+from storage.queries.content import event_by_uri, post_by_uri
+from storage.tables import (
+    Account,
+    Actor,
+    ActorKind,
+    Event,
+    EventStatus,
+    JoinMode,
+    Place,
+    Post,
+    PostKind,
+)
 
 CATEGORIES = (
     "conference", "atelier", "exposition", "visite", "sortie_nature", "festival",
@@ -133,15 +146,8 @@ async def publishing_actor(
     return actor
 
 
-async def create_event(
-    session: AsyncSession,
-    urls: Urls,
-    actor: Actor,
-    data: EventInput,
-    *,
-    default_timezone: str = "Europe/Paris",
-) -> Event:
-    """Validate and store a new local event (and its ad-hoc place)."""
+def _validated(data: EventInput, default_timezone: str) -> dict[str, object]:
+    """Check an event's fields; returns the column values (place handled by the caller)."""
     title = data.title.strip()
     if not title:
         raise Invalid("title", "le titre est obligatoire")
@@ -172,14 +178,58 @@ async def create_event(
         raise Invalid("registration-url", "obligatoire pour une inscription externe")
     if data.place is None and online_url is None:
         raise Invalid("place-name", "un lieu ou un lien en ligne est obligatoire")
+    content_html = markdown_to_html(data.description_md) if data.description_md else ""
+    return {
+        "title": title,
+        "summary": to_text(content_html)[:280],
+        "content_html": content_html,
+        "source_md": data.description_md or None,
+        "starts_at": starts,
+        "ends_at": ends,
+        "timezone": zone_name,
+        "all_day": data.all_day,
+        "online_url": online_url,
+        "category": data.category,
+        "tags": normalise_tags(data.tags),
+        "audience": audience,
+        "price": (data.price or "").strip() or None,
+        "is_free": not data.price or data.price.strip().lower().startswith("gratuit"),
+        "accessibility": data.accessibility.strip(),
+        "image_url": _check_url(data.image_url, "image-url"),
+        "image_alt": data.image_alt.strip(),
+        "capacity": data.capacity,
+        "join_mode": data.join_mode,
+        "registration_url": registration_url,
+    }
 
-    place = _place(data.place) if data.place is not None else None
+
+async def _store_place(session: AsyncSession, actor: Actor, data: PlaceInput | None) -> Place | None:
+    place = _place(data) if data is not None else None
     if place is not None:
         place.actor_id = actor.id
         session.add(place)
         await session.flush()
+    return place
 
-    content_html = markdown_to_html(data.description_md) if data.description_md else ""
+
+def _apply_place(event: Event, place: Place | None) -> None:
+    event.place_id = place.id if place else None
+    event.latitude = place.latitude if place else None
+    event.longitude = place.longitude if place else None
+    event.city = (place.city or None) if place else None
+
+
+async def create_event(
+    session: AsyncSession,
+    urls: Urls,
+    actor: Actor,
+    data: EventInput,
+    *,
+    default_timezone: str = "Europe/Paris",
+) -> Event:
+    """Validate and store a new local event, and federate its Create to the followers."""
+    values = _validated(data, default_timezone)
+    place = await _store_place(session, actor, data.place)
     event_uuid = str(uuid.uuid4())
     assert actor.id is not None
     event = Event(
@@ -188,33 +238,75 @@ async def create_event(
         actor_id=actor.id,
         local=True,
         origin_domain=urls.host,
-        title=title,
-        summary=to_text(content_html)[:280],
-        content_html=content_html,
-        source_md=data.description_md or None,
-        starts_at=starts,
-        ends_at=ends,
-        timezone=zone_name,
-        all_day=data.all_day,
-        place_id=place.id if place else None,
-        latitude=place.latitude if place else None,
-        longitude=place.longitude if place else None,
-        city=(place.city or None) if place else None,
-        online_url=online_url,
-        category=data.category,
-        tags=normalise_tags(data.tags),
-        audience=audience,
-        price=(data.price or "").strip() or None,
-        is_free=not data.price or data.price.strip().lower().startswith("gratuit"),
-        accessibility=data.accessibility.strip(),
-        image_url=_check_url(data.image_url, "image-url"),
-        image_alt=data.image_alt.strip(),
-        capacity=data.capacity,
-        join_mode=data.join_mode,
-        registration_url=registration_url,
+        **values,  # type: ignore[arg-type]
     )
+    _apply_place(event, place)
     session.add(event)
     await session.flush()
+    await federate_event(session, urls, actor, event, verb="Create")
+    return event
+
+
+async def local_event(session: AsyncSession, uri: str) -> tuple[Event, Actor]:
+    event = await event_by_uri(session, uri)
+    if event is None or not event.local or event.deleted_at is not None:
+        raise NotFound(f"aucun événement local {uri}")
+    actor = await session.get(Actor, event.actor_id)
+    assert actor is not None
+    return event, actor
+
+
+async def update_event(
+    session: AsyncSession,
+    urls: Urls,
+    uri: str,
+    data: EventInput,
+    *,
+    account: Account | None = None,
+    default_timezone: str = "Europe/Paris",
+) -> Event:
+    """Replace an event's details and federate the Update."""
+    event, actor = await local_event(session, uri)
+    await publishing_actor(session, actor.username, account)
+    for key, value in _validated(data, default_timezone).items():
+        setattr(event, key, value)
+    if data.place is not None:
+        _apply_place(event, await _store_place(session, actor, data.place))
+    elif event.online_url:
+        _apply_place(event, None)
+    event.updated_at = utcnow()
+    session.add(event)
+    await session.flush()
+    await federate_event(session, urls, actor, event, verb="Update")
+    return event
+
+
+async def set_event_status(
+    session: AsyncSession, urls: Urls, uri: str, status: str, *, account: Account | None = None
+) -> Event:
+    """Cancel, postpone or reschedule an event (federated as an Update)."""
+    if status not in {s.value for s in EventStatus}:
+        raise Invalid("status", "scheduled, cancelled, postponed ou tentative")
+    event, actor = await local_event(session, uri)
+    await publishing_actor(session, actor.username, account)
+    event.status = status
+    event.updated_at = utcnow()
+    session.add(event)
+    await session.flush()
+    await federate_event(session, urls, actor, event, verb="Update")
+    return event
+
+
+async def delete_event(
+    session: AsyncSession, urls: Urls, uri: str, *, account: Account | None = None
+) -> Event:
+    """Delete an event: it leaves a tombstone, and followers receive a Delete."""
+    event, actor = await local_event(session, uri)
+    await publishing_actor(session, actor.username, account)
+    event.deleted_at = utcnow()
+    session.add(event)
+    await session.flush()
+    await federate_deletion(session, urls, actor, event.uri, "Event", event.deleted_at)
     return event
 
 
@@ -279,4 +371,21 @@ async def create_post(session: AsyncSession, urls: Urls, actor: Actor, data: Pos
         post.updated_at = data.published_at
     session.add(post)
     await session.flush()
+    await federate_post(session, urls, actor, post, verb="Create")
+    return post
+
+
+async def delete_post(
+    session: AsyncSession, urls: Urls, uri: str, *, account: Account | None = None
+) -> Post:
+    post = await post_by_uri(session, uri)
+    if post is None or not post.local or post.deleted_at is not None:
+        raise NotFound(f"aucune publication locale {uri}")
+    actor = await session.get(Actor, post.actor_id)
+    assert actor is not None
+    await publishing_actor(session, actor.username, account)
+    post.deleted_at = utcnow()
+    session.add(post)
+    await session.flush()
+    await federate_deletion(session, urls, actor, post.uri, "Article", post.deleted_at)
     return post

@@ -38,7 +38,13 @@ def register(kind: str, handler: Handler, *, table: dict[str, Handler] | None = 
     (HANDLERS if table is None else table)[kind] = handler
 
 
+def _load_handlers() -> None:
+    # Content, interaction and participation handlers register themselves on import.
+    from federation.inbox import content, interactions, participation  # noqa: F401
+
+
 def handler_for(activity: ActivityData) -> Handler | None:
+    _load_handlers()
     if activity.type == "Undo":
         return UNDO_HANDLERS.get(activity.object_type or "")
     if activity.type == "Update":

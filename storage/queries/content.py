@@ -80,3 +80,7 @@ async def delete_content_of(session: AsyncSession, actor_id: int, now: datetime)
             .where(table.actor_id == actor_id, col(table.deleted_at).is_(None))  # type: ignore[attr-defined]
             .values(deleted_at=now)
         )
+
+
+async def post_by_uri(session: AsyncSession, uri: str) -> Post | None:
+    return (await session.exec(select(Post).where(Post.uri == uri))).first()

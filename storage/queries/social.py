@@ -100,3 +100,14 @@ async def follower_inboxes_batch(
         .limit(limit)
     )
     return [(int(i), str(b)) for i, b in (await session.exec(query)).all()]  # type: ignore[arg-type]
+
+
+async def followed_by_local(session: AsyncSession, actor_id: int) -> bool:
+    """Whether any local actor (the instance included) follows this actor."""
+    query = (
+        select(Follow.id)
+        .join(Actor, col(Actor.id) == Follow.follower_id)
+        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED, Actor.local == True)  # noqa: E712
+        .limit(1)
+    )
+    return (await session.exec(query)).first() is not None
