@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -19,6 +21,7 @@ from echofed.logs import configure_logging
 from echofed.routes import routes
 from echofed.runtime import federation_for, open_runtime
 from echofed.settings import Settings, load_settings
+from web.i18n import LocaleMiddleware
 from web.templating import make_templates
 
 log = logging.getLogger(__name__)
@@ -100,9 +103,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         if runner is not None:
                             await runner.stop()
 
+    https = (settings.base_url or "").startswith("https://")
     app = Starlette(
         routes=routes(),
         lifespan=lifespan,
+        middleware=[
+            Middleware(LocaleMiddleware),
+            Middleware(
+                SessionMiddleware, secret_key=settings.secret_key, session_cookie="echofed_session",
+                same_site="lax", https_only=https, max_age=30 * 86400,
+            ),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             EchofedError: _domain_error,

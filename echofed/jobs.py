@@ -84,6 +84,16 @@ async def run_job(fed: Federation, name: str, *args: Any) -> str:
     return result
 
 
+async def sweep_forever(fed: Federation, seconds: float) -> None:
+    """Run the sweep every ``seconds`` until cancelled (both runners, every process)."""
+    while True:
+        try:
+            await run_job(fed, "sweep")
+        except Exception:  # noqa: S110  (logged by run_job; the next sweep tries again)
+            pass
+        await asyncio.sleep(seconds)
+
+
 class EmbeddedRunner:
     """An in-process worker: a queue, a few tasks, and the periodic sweep.
 
@@ -136,12 +146,7 @@ class EmbeddedRunner:
 
     async def _sweeper(self) -> None:
         assert self._fed is not None
-        while True:
-            try:
-                await run_job(self._fed, "sweep")
-            except Exception:  # noqa: S110
-                pass
-            await asyncio.sleep(self.sweep_seconds)
+        await sweep_forever(self._fed, self.sweep_seconds)
 
     async def drain(self, timeout: float = 30) -> None:
         """Wait until the queue is empty and no job runs (tests and shutdown)."""
@@ -201,7 +206,6 @@ def arq_functions() -> list[Any]:
 
 async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
     """Run an arq worker until stopped (or, with ``burst``, until the queue is empty)."""
-    from arq import cron
     from arq.connections import RedisSettings
     from arq.worker import Worker
 
@@ -210,13 +214,10 @@ async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
     async with open_runtime(settings) as runtime:
         scheduler = await open_arq_scheduler(settings.redis_url)
         async with federation_for(runtime, scheduler) as fed:
-
-            async def sweep_cron(ctx: dict[str, Any]) -> str:
-                return await run_job(ctx["fed"], "sweep")
-
+            # Not an arq cron: cron has a one-second grain and ECHOFED_SWEEP_SECONDS may be less.
+            sweeper = asyncio.create_task(sweep_forever(fed, settings.sweep_seconds))
             worker = Worker(
                 functions=arq_functions(),
-                cron_jobs=[cron(sweep_cron, name="sweep-cron", second=set(range(0, 60, SWEEP_SECONDS)), run_at_startup=True)],
                 redis_settings=RedisSettings.from_dsn(settings.redis_url),
                 queue_name=ARQ_QUEUE,
                 ctx={"fed": fed},
@@ -230,5 +231,8 @@ async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
             try:
                 await worker.async_run()
             finally:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
                 await worker.close()
                 await scheduler.close()

@@ -15,6 +15,8 @@ from federation import wellknown
 from federation import routes as fed_routes
 from federation.routes import federation_routes
 from federation.vocab.jsonld import is_activity_json
+from web import feeds
+from web.i18n import switch_language
 from web.pages import objects
 from web.pages.actors import profile
 from web.pages.home import home
@@ -46,9 +48,20 @@ def routes() -> list[BaseRoute]:
         Route("/nodeinfo/2.0", wellknown.nodeinfo_2_0, methods=["GET"], name="nodeinfo_2_0"),
         Route("/nodeinfo/2.1", wellknown.nodeinfo_2_1, methods=["GET"], name="nodeinfo_2_1"),
         *federation_routes(),
+        # Feeds (before /events/{uuid}, which would otherwise take "x.ics" as a uuid)
+        Route("/events/{uuid}.ics", feeds.event_ics, methods=["GET"], name="event_ics"),
+        Route("/agenda.ics", feeds.agenda_ics, methods=["GET"], name="agenda_ics"),
+        Route("/agenda.rss", feeds.agenda_rss, methods=["GET"], name="agenda_rss"),
+        Route("/agenda.atom", feeds.agenda_atom, methods=["GET"], name="agenda_atom"),
+        Route("/articles.rss", feeds.articles_rss, methods=["GET"], name="articles_rss"),
+        Route("/articles.atom", feeds.articles_atom, methods=["GET"], name="articles_atom"),
+        Route("/@{username}/events.ics", feeds.actor_ics, methods=["GET"], name="actor_ics"),
+        Route("/actors/{username}/events.ics", feeds.actor_ics, methods=["GET"]),
+        Route("/@{username}/feed.atom", feeds.actor_atom, methods=["GET"], name="actor_atom"),
         Route("/events/{uuid}", negotiated(fed_routes.event_object, objects.event_page), methods=["GET"]),
         Route("/posts/{uuid}", negotiated(fed_routes.post_object, objects.post_page), methods=["GET"]),
         Route("/activities/{uuid}", fed_routes.activity_object, methods=["GET"]),
         Route("/@{username}", profile, methods=["GET"], name="profile"),
+        Route("/langue/{code}", switch_language, methods=["GET"], name="language"),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -190,13 +190,33 @@ async def host_answered(fed: Federation, host: str) -> None:
             await _mark_host(session, fed, host, True, None)
 
 
+def delivery_lease(fed: Federation) -> timedelta:
+    """How long a delivery job holds its row: one POST (whose deadline is the client's timeout)
+    and two short transactions, with room to spare. Short, so that the deliveries a killed
+    worker was holding are swept again within seconds, not minutes."""
+    return min(fed.config.lease, timedelta(seconds=2 * fed.client.policy.timeout + 5))
+
+
 async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> str:
-    """Sign and POST one activity to one inbox, then record the outcome; returns the state."""
+    """Sign and POST one activity to one inbox, then record the outcome; returns the state.
+
+    The host's slot is taken before the row's lease, so time spent waiting behind other
+    deliveries to the same host does not eat into the lease.
+    """
+    state = DeliveryState.PARKED if probe else DeliveryState.PENDING
+    async with fed.sessions() as session:
+        host = await rows.delivery_host(session, delivery_id, state=state)
+    if host is None:
+        return "skipped"
+    async with fed.client.host_semaphore(host):
+        return await _deliver_holding_host(fed, delivery_id, state=state, probe=probe)
+
+
+async def _deliver_holding_host(fed: Federation, delivery_id: int, *, state: str, probe: bool) -> str:
     async with fed.sessions() as session, session.begin():
         now = fed.clock()
-        state = DeliveryState.PARKED if probe else DeliveryState.PENDING
         if not await rows.claim(
-            session, Delivery, delivery_id, now=now, until=now + fed.config.lease, state=state
+            session, Delivery, delivery_id, now=now, until=now + delivery_lease(fed), state=state
         ):
             return "skipped"
         found = await rows.delivery_with_activity(session, delivery_id)
@@ -214,8 +234,7 @@ async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> 
         body = json.dumps(activity.payload, ensure_ascii=False, separators=(",", ":")).encode()
         inbox, attempt = delivery.inbox, delivery.attempts + 1
 
-    async with fed.client.host_semaphore(host_of(inbox)):
-        outcome: PostOutcome = await fed.client.post_activity(inbox, body, signer)
+    outcome: PostOutcome = await fed.client.post_activity(inbox, body, signer)
 
     async with fed.sessions() as session, session.begin():
         delivery = await session.get(Delivery, delivery_id)
@@ -254,7 +273,7 @@ async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> 
         final_state = delivery.state
     if final_state == DeliveryState.PENDING:
         await fed.scheduler.enqueue(
-            "deliver", delivery_id, key=f"deliver:{delivery_id}:{attempt}",
+            "deliver", delivery_id, key=f"deliver:{delivery_id}:{attempt + 1}",
             defer_until=delivery.next_attempt_at,
         )
     return final_state
@@ -280,8 +299,10 @@ async def sweep(fed: Federation, *, limit: int = 2000) -> SweepReport:
         report.inbox_items = await rows.due_inbox_items(
             session, now=now, received_before=now, limit=limit
         )
-        report.fanouts = await rows.due_fanouts(session, now=now, limit=limit)
-        report.deliveries = await rows.due_deliveries(session, now=now, limit=limit)
+        fanouts = await rows.due_fanouts(session, now=now, limit=limit)
+        deliveries = await rows.due_deliveries(session, now=now, limit=limit)
+        report.fanouts = [fanout_id for fanout_id, _ in fanouts]
+        report.deliveries = [(delivery_id, attempts) for delivery_id, attempts, _ in deliveries]
         for host in await rows.unavailable_hosts_to_probe(
             session, probed_before=now - fed.config.probe_interval
         ):
@@ -290,14 +311,26 @@ async def sweep(fed: Federation, *, limit: int = 2000) -> SweepReport:
                 report.probes.append(parked)
     for item_id in report.inbox_items:
         await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
-    for fanout_id in report.fanouts:
-        await fed.scheduler.enqueue("fanout", fanout_id, key=f"fanout:{fanout_id}")
-    for delivery_id, attempts in report.deliveries:
+    for fanout_id, lease in fanouts:
+        await fed.scheduler.enqueue("fanout", fanout_id, key=_job_key("fanout", fanout_id, lease))
+    for delivery_id, attempts, lease in deliveries:
         await fed.scheduler.enqueue(
-            "deliver", delivery_id, key=f"deliver:{delivery_id}:{attempts + 1}"
+            "deliver", delivery_id, key=_job_key("deliver", delivery_id, lease, attempts + 1)
         )
     for delivery_id in report.probes:
         await fed.scheduler.enqueue("probe", delivery_id, key=f"probe:{delivery_id}")
     return report
 
 
+def _job_key(job: str, row_id: int, expired_lease: datetime | None, attempt: int | None = None) -> str:
+    """The job id for a row the sweep found due.
+
+    A row never leased keeps the key of the job planned for it, so re-queueing it is a no-op
+    while that job waits in the queue. A row whose lease expired was held by a job that never
+    finished (a killed worker): arq still counts that job as in progress, under the old key, for
+    minutes, so the new job gets a key of its own, derived from that lease.
+    """
+    key = f"{job}:{row_id}" if attempt is None else f"{job}:{row_id}:{attempt}"
+    if expired_lease is not None:
+        key += f":{expired_lease.timestamp():.0f}"
+    return key

@@ -29,3 +29,15 @@ def runtime_of(request: Request) -> Any:
 
 async def region_of(session: AsyncSession) -> Region:
     return await ensure_region(session)
+
+
+async def page_context(request: Request, session: AsyncSession, **extra: Any) -> dict[str, Any]:
+    """What every page template needs (region, signed-in account) plus the page's own values."""
+    from web.auth import current_account
+
+    context: dict[str, Any] = {
+        "region": await region_of(session),
+        "account": await current_account(request, session),
+    }
+    context.update(extra)
+    return context

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
@@ -67,6 +68,14 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def block_domains(uri: str) -> list[str]:
+    """The host as sent (port included) and the bare host name: a block of a domain covers
+    every port of it, and ``https://host:443/…`` must not slip past a block of ``host``."""
+    parts = urlsplit(uri)
+    names = {parts.netloc.lower(), (parts.hostname or "").rstrip(".").lower()}
+    return sorted(name for name in names if name)
+
+
 def _raw_target(request: Request) -> str:
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
@@ -108,7 +117,7 @@ async def _verified_signer(
     except signatures.SignatureError as exc:
         raise Refused(401, exc.public_message, getattr(exc, "detail", "")) from None
     key_id = parsed.key_id
-    blocked = await instance_blocks(session, actor_uris=[], domains=[host_of(key_id)])
+    blocked = await instance_blocks(session, actor_uris=[], domains=block_domains(key_id))
     if blocked is not None:
         raise Refused(403, "domain blocked")
     try:
@@ -178,7 +187,7 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
             if recipient_actor is None:
                 raise Refused(404, "no such actor")
         blocked = await instance_blocks(
-            session, actor_uris=[activity.actor], domains=[activity.actor_host]
+            session, actor_uris=[activity.actor], domains=block_domains(activity.actor)
         )
         if blocked is not None:
             raise Refused(403, "actor or domain blocked")

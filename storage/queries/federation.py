@@ -87,27 +87,40 @@ async def due_inbox_items(session: AsyncSession, *, now: datetime, received_befo
     return [int(i) for i in (await session.exec(query)).all() if i is not None]
 
 
-async def due_fanouts(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+async def due_fanouts(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[int, datetime | None]]:
+    """(id, expired lease or None) of pending fan-outs that nobody holds."""
     query = (
-        select(Fanout.id)
+        select(Fanout.id, Fanout.lease_until)
         .where(Fanout.state == FanoutState.PENDING)
         .where(or_(col(Fanout.lease_until).is_(None), col(Fanout.lease_until) < now))
         .order_by(col(Fanout.id))
         .limit(limit)
     )
-    return [int(i) for i in (await session.exec(query)).all() if i is not None]
+    return [(int(i), lease) for i, lease in (await session.exec(query)).all()]  # type: ignore[arg-type]
 
 
-async def due_deliveries(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[int, int]]:
-    """(id, attempts) of pending deliveries whose time has come and that nobody holds."""
+async def due_deliveries(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[int, int, datetime | None]]:
+    """(id, attempts, expired lease or None) of pending deliveries whose time has come and
+    that nobody holds."""
     query = (
-        select(Delivery.id, Delivery.attempts)
+        select(Delivery.id, Delivery.attempts, Delivery.lease_until)
         .where(Delivery.state == DeliveryState.PENDING, col(Delivery.next_attempt_at) <= now)
         .where(or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now))
         .order_by(col(Delivery.next_attempt_at))
         .limit(limit)
     )
-    return [(int(i), int(a)) for i, a in (await session.exec(query)).all()]  # type: ignore[arg-type]
+    return [(int(i), int(a), lease) for i, a, lease in (await session.exec(query)).all()]  # type: ignore[arg-type]
+
+
+async def delivery_host(session: AsyncSession, delivery_id: int, *, state: str) -> str | None:
+    """The host of a delivery still in ``state``; None when it has moved on (a duplicate job)."""
+    query = select(Delivery.host).where(Delivery.id == delivery_id, Delivery.state == state)
+    found = (await session.exec(query)).first()
+    return str(found) if found is not None else None
 
 
 async def delivery_with_activity(

@@ -15,10 +15,11 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, text
@@ -36,6 +37,9 @@ from storage.tables import Actor, Delivery, Follow, FollowState
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CHUNK = 2000
+
+if TYPE_CHECKING:
+    from tests.e2e.receiver import Receiver
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ async def populate(
         for start in range(0, len(actors), CHUNK):
             chunk = actors[start:start + CHUNK]
             async with sessions() as session, session.begin():
-                await session.execute(insert(Actor), chunk)
+                connection = await session.connection()
+                await connection.execute(insert(Actor), chunk)
                 ids = (await session.exec(
                     select(Actor.id).where(Actor.uri.in_([a["uri"] for a in chunk]))  # type: ignore[attr-defined]
                 )).all()
@@ -86,7 +91,7 @@ async def populate(
                      "show_on_home": True, "created_at": now, "accepted_at": now}
                     for actor_id in ids
                 ]
-                await session.execute(insert(Follow), follows)
+                await connection.execute(insert(Follow), follows)
         return Sender(sender.id, sender.uri, sender.public_key_id, sender.public_key_pem)
     finally:
         await engine.dispose()
@@ -115,7 +120,8 @@ async def publish(url: str, base_url: str, sender: Sender) -> Published:
     try:
         async with sessions() as session:
             actor = await session.get(Actor, sender.id)
-            assert actor is not None
+        assert actor is not None
+        async with sessions() as session:
             started = time.perf_counter()
             async with session.begin():
                 await record_activity(session, actor=actor, payload=payload,
@@ -270,3 +276,73 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float, interval: float 
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+# --- redis -----------------------------------------------------------------
+
+
+def redis_db_url(base_url: str, index: int) -> str:
+    """The same server, database number ``index`` (each test uses its own and flushes it)."""
+    return base_url.rsplit("/", 1)[0] + f"/{index}"
+
+
+def flush_redis(url: str) -> None:
+    """FLUSHDB on that database only (raises when Redis is unreachable)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+# --- scenarios -------------------------------------------------------------
+
+
+@dataclass
+class Fleet:
+    """The worker processes a test starts; all stopped by PID at the end."""
+
+    tmp: Path
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    def start(self, env: dict[str, str]) -> WorkerProcess:
+        worker = WorkerProcess(env, self.tmp / f"worker{len(self.workers)}.log").start()
+        self.workers.append(worker)
+        return worker
+
+    def __enter__(self) -> Fleet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- worker {w.pid}\n{w.log_tail()}" for w in self.workers)
+
+
+def fresh_redis(index: int) -> str:
+    """Redis database ``index``, emptied; skips the test (fails it under CI) without Redis."""
+    from tests.conftest import REDIS_URL, unavailable
+
+    url = redis_db_url(REDIS_URL, index)
+    try:
+        flush_redis(url)
+    except Exception as exc:  # refused, timeout
+        unavailable("Redis", exc)
+    return url
+
+
+def redis_index(database_url: str, sqlite_index: int) -> int:
+    """One Redis database per test and per database kind (1…15)."""
+    return sqlite_index + (1 if database_url.startswith("postgresql") else 0)
+
+
+def posts_per_inbox(receiver: Receiver, published: Published) -> Counter[int]:
+    return Counter(a.port for a in receiver.received() if a.activity_id == published.activity_id)
+
+
+def delivered(database_url: str) -> int:
+    return run(status(database_url)).counts.get("delivered", 0)

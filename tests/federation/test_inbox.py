@@ -1,0 +1,278 @@
+"""The inbox pipeline (federation.inbox.receive) through the real app on SQLite and PostgreSQL,
+with the remote actor and its key served over real HTTP by a loopback server.
+
+Every refusal checks its status code and that nothing was stored: no inbox item, and no
+cached actor when the request was refused before (or despite) a key fetch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx2
+import pytest
+from starlette.testclient import TestClient
+
+from federation.keys import KeyPair
+from storage.tables import Actor, Block, Follow, InboxItem, InboxState, OutboxActivity
+from tests.conftest import TEST_BASE_URL, Db
+from tests.federation.remote_origin import RemoteActor, RemoteOrigin, key_pair
+from tests.federation.served_app import add_actor, count, make_client, remote_actor_row, rows, wait_until
+
+AS = "https://www.w3.org/ns/activitystreams"
+PLANETARIUM = f"{TEST_BASE_URL}/actors/planetarium"
+
+
+@pytest.fixture
+def origin() -> Iterator[RemoteOrigin]:
+    with RemoteOrigin() as server:
+        yield server
+
+
+@pytest.fixture
+def client(db: Db) -> Iterator[TestClient]:
+    with make_client(db) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def planetarium(db: Db) -> Actor:
+    return await add_actor(db, "planetarium")
+
+
+def follow(actor: RemoteActor, n: int = 1, target: str = PLANETARIUM) -> dict[str, Any]:
+    return {"@context": AS, "id": f"{actor.uri}/follows/{n}", "type": "Follow",
+            "actor": actor.uri, "object": target}
+
+
+def post(
+    client: TestClient, signer: RemoteActor, activity: Any, *, path: str = "/inbox",
+    body: bytes | None = None, signed_body: bytes | None = None, now: datetime | None = None,
+    keys: KeyPair | None = None,
+) -> httpx2.Response:
+    """POST ``activity`` (or raw ``body``) signed by ``signer`` over ``signed_body`` (the body)."""
+    sent = body if body is not None else json.dumps(activity).encode()
+    headers = signer.signed_headers(
+        "POST", TEST_BASE_URL + path, sent if signed_body is None else signed_body, now=now, keys=keys
+    )
+    return client.post(path, content=sent, headers=headers)
+
+
+async def assert_nothing_stored(db: Db, *remote: RemoteActor | str) -> None:
+    assert await count(db, InboxItem) == 0
+    for actor in remote:
+        uri = actor if isinstance(actor, str) else actor.uri
+        assert await remote_actor_row(db, uri) is None, f"{uri} was cached"
+
+
+def actor_fetches(origin: RemoteOrigin, actor: RemoteActor) -> int:
+    return len(origin.requests("GET", actor.path))
+
+
+# --- refusals -------------------------------------------------------------------------------
+
+Case = Callable[[TestClient, RemoteActor], httpx2.Response]
+
+
+def _unsigned(client: TestClient, alice: RemoteActor) -> httpx2.Response:
+    return client.post("/inbox", content=json.dumps(follow(alice)),
+                       headers={"Content-Type": "application/activity+json"})
+
+
+def _digest_mismatch(client: TestClient, alice: RemoteActor) -> httpx2.Response:
+    return post(client, alice, follow(alice, 2), signed_body=json.dumps(follow(alice, 1)).encode())
+
+
+def _dated(offset: timedelta) -> Case:
+    return lambda client, alice: post(client, alice, follow(alice), now=datetime.now(UTC) + offset)
+
+
+def _body(body: bytes) -> Case:
+    return lambda client, alice: post(client, alice, None, body=body)
+
+
+def _content_type(content_type: str | None) -> Case:
+    def case(client: TestClient, alice: RemoteActor) -> httpx2.Response:
+        body = json.dumps(follow(alice)).encode()
+        headers = alice.signed_headers("POST", f"{TEST_BASE_URL}/inbox", body,
+                                       headers={"Content-Type": content_type or ""})
+        if content_type is None:
+            del headers["Content-Type"]
+        return client.post("/inbox", content=body, headers=headers)
+
+    return case
+
+
+def _oversized(*, chunked: bool) -> Case:
+    def case(client: TestClient, alice: RemoteActor) -> httpx2.Response:
+        body = json.dumps(follow(alice) | {"padding": "x" * CAP}).encode()
+        headers = alice.signed_headers("POST", f"{TEST_BASE_URL}/inbox", body)
+        if not chunked:
+            return client.post("/inbox", content=body, headers=headers)
+        return client.post("/inbox", content=iter([body[:3000], body[3000:]]), headers=headers)
+
+    return case
+
+
+CAP = 4096
+# Refused from the request alone: no key is fetched, nothing is stored.
+BEFORE_ANY_FETCH: dict[str, tuple[Case, int]] = {
+    "unsigned": (_unsigned, 401),
+    "digest mismatch": (_digest_mismatch, 401),
+    "stale Date": (_dated(timedelta(hours=-13)), 401),
+    "Date in the future": (_dated(timedelta(hours=2)), 401),
+    "truncated JSON": (_body(b'{"type": "Follow", '), 400),
+    "not UTF-8": (_body(b"\xff\xfe"), 400),
+    "JSON array": (_body(b"[1, 2]"), 400),
+    "activity without id nor actor": (_body(b'{"type": "Follow"}'), 400),
+    "text/plain": (_content_type("text/plain"), 415),
+    "form": (_content_type("application/x-www-form-urlencoded"), 415),
+    "no content type": (_content_type(None), 415),
+    "over the cap (Content-Length)": (_oversized(chunked=False), 413),
+    "over the cap (chunked)": (_oversized(chunked=True), 413),
+}
+
+
+async def test_requests_refused_before_any_fetch(
+    db: Db, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    with make_client(db, max_inbox_bytes=CAP) as client:
+        statuses = {name: case(client, alice).status_code for name, (case, _) in BEFORE_ANY_FETCH.items()}
+    assert statuses == {name: status for name, (_, status) in BEFORE_ANY_FETCH.items()}
+    assert origin.requests() == []
+    await assert_nothing_stored(db, alice)
+
+
+async def test_bad_signature_is_refused_after_one_refetch(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    response = post(client, alice, follow(alice), keys=key_pair(1))  # not the published key
+    assert response.status_code == 401
+    assert actor_fetches(origin, alice) == 2  # fetched, then refetched once for a rotation
+    await assert_nothing_stored(db, alice)
+
+
+async def test_key_of_another_actor_is_refused_when_the_activity_is_not_at_its_origin(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    bob = origin.actor("bob", key=1)  # a valid key, but Bob's
+    activity = follow(alice)
+    response = post(client, bob, activity)
+    assert response.status_code == 401
+    # treated as forwarded: re-fetched from its origin, which does not have it (404)
+    assert origin.requests("GET", "/users/alice/follows/1")
+    await assert_nothing_stored(db, alice, bob)
+
+
+async def test_create_of_an_object_on_another_host_is_refused(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    note = {"id": "https://elsewhere.example/notes/1", "type": "Note", "attributedTo": alice.uri,
+            "content": "forged", "to": [f"{AS}#Public"]}
+    activity = {"@context": AS, "id": f"{alice.uri}/activities/1", "type": "Create",
+                "actor": alice.uri, "object": note, "to": [f"{AS}#Public"]}
+    response = post(client, alice, activity)
+    assert response.status_code == 403
+    await assert_nothing_stored(db, alice)
+
+
+async def test_blocked_domains_and_actors_are_refused_before_any_fetch(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    elsewhere = {**follow(alice), "id": "https://elsewhere.example/follows/1",
+                 "actor": "https://elsewhere.example/users/carol"}
+    cases = {
+        "domain": (Block(target_domain="127.0.0.1"), follow(alice)),
+        "domain and port": (Block(target_domain=origin.host), follow(alice)),
+        "actor": (Block(target_uri=alice.uri), follow(alice)),
+        # an activity from an unblocked host, signed by a key on a blocked one
+        "signer's domain": (Block(target_domain="127.0.0.1"), elsewhere),
+    }
+    for name, (block, activity) in cases.items():
+        async with db.sessions() as session:
+            session.add(block)
+            await session.commit()
+            assert post(client, alice, activity).status_code == 403, name
+            await session.delete(block)
+            await session.commit()
+    assert origin.requests() == []  # the key was not even fetched
+    await assert_nothing_stored(db, alice)
+
+
+async def test_key_on_a_private_address_is_not_fetched_without_the_switch(
+    db: Db, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    with make_client(db, allow_private_addresses=False) as client:
+        response = post(client, alice, follow(alice))
+    assert response.status_code == 401
+    assert origin.requests() == []  # refused before connecting
+    await assert_nothing_stored(db, alice)
+
+
+# --- accepted -------------------------------------------------------------------------------
+
+
+async def test_signed_follow_is_recorded_once_processed_and_accepted(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice")
+    activity = follow(alice)
+    response = post(client, alice, activity, path="/actors/planetarium/inbox")
+    assert response.status_code == 202
+    [item] = await rows(db, InboxItem)
+    assert item.activity_id == activity["id"] and item.key_id == alice.key_id
+    assert item.recipient_id == planetarium.id
+    cached = await remote_actor_row(db, alice.uri)
+    assert cached is not None and cached.public_key_pem == alice.keys.public_pem
+    assert cached.shared_inbox == f"{origin.base}/inbox"
+
+    async def processed() -> bool:
+        return (await rows(db, InboxItem))[0].state == InboxState.PROCESSED
+
+    await wait_until(processed, what="the Follow processed by the embedded worker")
+    assert await count(db, Follow, Follow.follower_id == cached.id, Follow.state == "accepted") == 1
+    assert await count(db, OutboxActivity, OutboxActivity.type == "Accept") == 1
+
+    async def accept_delivered() -> bool:
+        return any(h.json()["type"] == "Accept" for h in origin.requests("POST", "/inbox"))
+
+    await wait_until(accept_delivered, what="the Accept delivered to the follower's shared inbox")
+    [delivered] = origin.requests("POST", "/inbox")
+    assert delivered.json()["object"]["id"] == activity["id"]
+
+    # The same activity again (a retry by the sender): acknowledged, not stored nor processed again.
+    again = post(client, alice, activity)
+    assert again.status_code == 202
+    assert await count(db, InboxItem) == 1
+    [item] = await rows(db, InboxItem)
+    assert item.attempts == 1 and item.state == InboxState.PROCESSED
+    assert await count(db, OutboxActivity, OutboxActivity.type == "Accept") == 1
+
+
+async def test_rotated_key_is_accepted_after_one_refetch(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    alice = origin.actor("alice", key=0)
+    assert post(client, alice, follow(alice, 1)).status_code == 202
+    assert actor_fetches(origin, alice) == 1
+    alice.rotate(key_pair(2))  # same key id, new key; our cache still has the old one
+
+    assert post(client, alice, follow(alice, 2)).status_code == 202
+    assert actor_fetches(origin, alice) == 2  # exactly one refetch
+    cached = await remote_actor_row(db, alice.uri)
+    assert cached is not None and cached.public_key_pem == key_pair(2).public_pem
+    assert await count(db, InboxItem) == 2
+
+    # The old key is no longer good, even after another refetch.
+    response = post(client, alice, follow(alice, 3), keys=key_pair(0))
+    assert response.status_code == 401
+    assert await count(db, InboxItem) == 2
