@@ -409,15 +409,22 @@ async def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.following import follow
 
     target = args.target[-1]
-    if len(args.target) == 2 and args.target[0] != "region":
-        raise CliError("usage : echofed follow @compte@hôte --as ACTEUR, ou echofed follow region URL")
+    if len(args.target) == 2 and args.target[0] not in ("region", "relay"):
+        raise CliError(
+            "usage : echofed follow @compte@hôte --as ACTEUR, echofed follow region URL, "
+            "ou echofed follow relay URL"
+        )
     if len(args.target) > 2:
         raise CliError("une seule cible à la fois")
 
     async def work(fed: Any, session: Any) -> Any:
         username = args.as_actor
-        if args.target[0] == "region" or username is None:
+        if args.target[0] in ("region", "relay") or username is None:
             username = fed.urls.host
+        if args.target[0] == "relay" and len(args.target) == 2:
+            from echofed.services.following import follow_relay
+
+            return await follow_relay(fed, session, target)
         if args.target[0] == "region":
             from echofed.services.following import region_actor_url
 
@@ -647,9 +654,9 @@ def build_parser() -> argparse.ArgumentParser:
     eupdate.set_defaults(handler=cmd_event_update)
 
     follow_cmd = sub.add_parser(
-        "follow", help="suivre un acteur distant (@compte@hôte ou URL), ou une région : follow region URL"
+        "follow", help="suivre un acteur distant (@compte@hôte ou URL), une région (follow region URL) ou un relais (follow relay URL)"
     )
-    follow_cmd.add_argument("target", nargs="+", metavar="CIBLE", help="@compte@hôte, URL d'acteur, ou « region URL »")
+    follow_cmd.add_argument("target", nargs="+", metavar="CIBLE", help="@compte@hôte, URL d'acteur, « region URL » ou « relay URL »")
     follow_cmd.add_argument("--as", dest="as_actor", metavar="ACTEUR", help="acteur local qui suit (par défaut : l'instance)")
     follow_cmd.set_defaults(handler=cmd_follow)
 

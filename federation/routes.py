@@ -16,11 +16,12 @@ from federation import signatures
 from federation.actors import ActorUnavailable, actor_for_key
 from federation.context import Federation
 from federation.documents import actor_document
-from federation.inbox.receive import receive
+from federation.inbox.receive import block_domains, receive
 from federation.vocab.collections import collection_to_json, page_to_json
 from federation.vocab.jsonld import AS_CONTENT_TYPE, is_activity_json
 from storage.queries.actors import actor_by_uri, local_actor
 from storage.queries.federation import count_outbox, outbox_page
+from storage.queries.moderation import instance_blocks
 from storage.queries.social import count_followers, count_following, followers_page, following_page
 from storage.tables import Actor
 
@@ -46,7 +47,7 @@ def activity_json(document: dict[str, Any], status: int = 200) -> JSONResponse:
 
 
 async def require_signed_fetch(request: Request) -> Response | None:
-    """In authorized-fetch mode, an unsigned or badly signed GET gets 401."""
+    """In authorized-fetch mode, an unsigned or badly signed GET gets 401, a blocked one 403."""
     fed = fed_of(request)
     if not fed.config.authorized_fetch:
         return None
@@ -59,9 +60,19 @@ async def require_signed_fetch(request: Request) -> Response | None:
             scheme=request.url.scheme,
         )
         async with fed.sessions() as session:
+            domains = block_domains(parsed.key_id)
+            if await instance_blocks(session, actor_uris=[], domains=domains) is not None:
+                return JSONResponse({"error": "authorized fetch: blocked"}, status_code=403)
             signer = await actor_for_key(fed, session, parsed.key_id)
+            try:
+                signatures.verify_signature(parsed, signer.public_key_pem or "")
+            except signatures.SignatureError:
+                # The key may have rotated: refetch once before refusing, as the inbox does.
+                signer = await actor_for_key(fed, session, parsed.key_id, refresh=True)
+                signatures.verify_signature(parsed, signer.public_key_pem or "")
+            if await instance_blocks(session, actor_uris=[signer.uri], domains=[]) is not None:
+                return JSONResponse({"error": "authorized fetch: blocked"}, status_code=403)
             await session.commit()
-        signatures.verify_signature(parsed, signer.public_key_pem or "")
     except (signatures.SignatureError, ActorUnavailable) as exc:
         message = getattr(exc, "public_message", "signature required")
         return JSONResponse({"error": f"authorized fetch: {message}"}, status_code=401)
@@ -69,7 +80,11 @@ async def require_signed_fetch(request: Request) -> Response | None:
 
 
 async def _local(request: Request) -> Actor | None:
-    async with fed_of(request).sessions() as session:
+    """The local actor named in the path, or the instance actor for ``/actor/…``."""
+    fed = fed_of(request)
+    async with fed.sessions() as session:
+        if "username" not in request.path_params:
+            return await actor_by_uri(session, fed.urls.instance_actor)
         actor = await local_actor(session, request.path_params["username"])
     if actor is None or actor.kind == "Application":
         return None
@@ -199,6 +214,9 @@ def federation_routes() -> list[Route]:
         Route("/inbox", shared_inbox_endpoint, methods=["POST"]),
         Route("/actor", instance_actor_endpoint, methods=["GET"]),
         Route("/actor/inbox", instance_inbox_endpoint, methods=["POST"]),
+        Route("/actor/outbox", outbox_endpoint, methods=["GET"]),
+        Route("/actor/followers", followers_endpoint, methods=["GET"]),
+        Route("/actor/following", following_endpoint, methods=["GET"]),
         Route("/actors/{username}", actor_endpoint, methods=["GET"]),
         Route("/actors/{username}/inbox", actor_inbox_endpoint, methods=["POST"]),
         Route("/actors/{username}/outbox", outbox_endpoint, methods=["GET"]),

@@ -76,7 +76,10 @@ ICS_STATUS: dict[str, str] = {  # StrEnum keys: plain column strings look them u
     EventStatus.TENTATIVE: "TENTATIVE",
     EventStatus.POSTPONED: "TENTATIVE",
 }
-TITLE_PREFIX: dict[str, str] = {EventStatus.CANCELLED: "Annulé : ", EventStatus.POSTPONED: "Reporté : "}
+TITLE_PREFIX: dict[str, str] = {
+    EventStatus.CANCELLED: "Annulé : ",
+    EventStatus.POSTPONED: "Reporté : ",
+}
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -552,7 +555,8 @@ def event_item(row: EventRow, region_zone: str) -> Item:
     if where:
         head += f"<br>{escape(where)}"
     if event.online_url:
-        head += f'<br>En ligne : <a href="{escape(event.online_url)}">{escape(event.online_url)}</a>'
+        online = escape(event.online_url)
+        head += f'<br>En ligne : <a href="{online}">{online}</a>'
     head += "</p>"
     status = TITLE_PREFIX.get(event.status, "")
     point = (

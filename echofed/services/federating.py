@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from echofed.services.discovery import announce_by_instance
 from federation.delivery import Audience, record_activity
 from federation.documents import event_document, post_document, tombstone_document
 from federation.urls import Urls
@@ -40,10 +41,12 @@ async def federate_event(
     document = await event_json(session, urls, event, actor)
     activity_id = urls.activity(str(uuid.uuid4()))
     build = vocab.create if verb == "Create" else vocab.update
-    return await record_activity(
+    activity = await record_activity(
         session, actor=actor, payload=build(activity_id, actor.uri, document),
         audience=_audience(actor), object_uri=event.uri, public=event.visibility == "public",
     )
+    await announce_by_instance(session, urls, activity)
+    return activity
 
 
 async def federate_post(
@@ -52,10 +55,12 @@ async def federate_post(
     document = await post_json(session, urls, post, actor)
     activity_id = urls.activity(str(uuid.uuid4()))
     build = vocab.create if verb == "Create" else vocab.update
-    return await record_activity(
+    activity = await record_activity(
         session, actor=actor, payload=build(activity_id, actor.uri, document),
         audience=_audience(actor), object_uri=post.uri,
     )
+    await announce_by_instance(session, urls, activity)
+    return activity
 
 
 async def federate_deletion(
@@ -65,6 +70,8 @@ async def federate_deletion(
     payload = vocab.delete(
         urls.activity(str(uuid.uuid4())), actor.uri, tombstone, followers=actor.followers_url
     )
-    return await record_activity(
+    activity = await record_activity(
         session, actor=actor, payload=payload, audience=_audience(actor), object_uri=uri
     )
+    await announce_by_instance(session, urls, activity)
+    return activity

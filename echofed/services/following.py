@@ -129,3 +129,25 @@ async def region_actor_url(fed: Federation, base_url: str) -> str:
         return await instance_actor_url(fed.client, base_url)
     except FetchError as exc:
         raise NotFound(f"région introuvable : {base_url} ({exc.public_message})") from None
+
+
+async def follow_relay(fed: Federation, session: AsyncSession, relay_url: str) -> Follow:
+    """Subscribe the instance to a Mastodon/LitePub relay (a Follow of Public, as Mastodon does)."""
+    instance = await _local(session, fed.urls.host)
+    relay = await resolve_remote(fed, session, relay_url)
+    assert instance.id is not None and relay.id is not None
+    existing = await follow_between(session, instance.id, relay.id)
+    if existing is not None and existing.state != FollowState.REJECTED:
+        raise Conflict(f"déjà abonné au relais {relay.uri}")
+    activity_id = fed.urls.activity(str(uuid.uuid4()))
+    record = existing or Follow(uri=activity_id, follower_id=instance.id, followed_id=relay.id)
+    record.uri, record.state, record.relay = activity_id, FollowState.PENDING, True
+    session.add(record)
+    await session.flush()
+    payload = vocab.follow(activity_id, instance.uri, vocab.PUBLIC)
+    payload["to"] = [relay.uri]
+    await record_activity(
+        session, actor=instance, payload=payload, audience=Audience(actor_uris=(relay.uri,)),
+        object_uri=relay.uri, public=False,
+    )
+    return record

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.actors import ActorUnavailable, get_remote_actor, instance_signer
-from federation.client import FetchError
+from federation.client import FetchError, RemoteStatus
 from federation.content import store_remote_event, store_remote_post, tombstone
 from federation.context import Federation
 from federation.fetch import fetch_object
@@ -119,13 +119,24 @@ async def on_announce(fed: Federation, session: AsyncSession, activity: Activity
     if not await _relevant(fed, session, booster, activity.raw):
         return ignored("nobody here follows the booster")
     inner = activity.object
-    if inner is not None and type_of(inner) in ("Create", "Update"):
-        # Mobilizon and Gancio relays announce the Create; the object inside is what counts.
+    deleted = False
+    if inner is not None and type_of(inner) in ("Create", "Update", "Delete"):
+        # Regions and relays announce the activity; only the object, as its origin serves it
+        # now, is trusted (a forged embedded copy changes nothing).
         object_id = id_of(inner.get("object")) or object_id
+        deleted = type_of(inner) == "Delete"
     try:
         document = await fetch_object(fed.client, object_id, await instance_signer(fed, session))
+    except RemoteStatus as exc:
+        if exc.gone and await tombstone(session, object_id, host_of(object_id), fed.clock()):
+            return PROCESSED
+        return ignored(f"announced object unavailable: {exc.public_message}")
     except (FetchError, ActorUnavailable) as exc:
         return ignored(f"announced object unavailable: {getattr(exc, 'public_message', exc)}")
+    if deleted or type_of(document) == "Tombstone":
+        if type_of(document) == "Tombstone" and await tombstone(session, object_id, host_of(object_id), fed.clock()):
+            return PROCESSED
+        return ignored("announced deletion of an object that still exists")
     return await ingest_object(fed, session, document, trusted_host=host_of(object_id))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.columns import JSONType, UTCDateTime, utcnow
@@ -27,6 +27,8 @@ class Follow(SQLModel, table=True):
     followed_id: int = Field(foreign_key="actor.id", index=True, ondelete="CASCADE")
     state: str = Field(default=FollowState.PENDING, sa_type=String(16), index=True)
     show_on_home: bool = True
+    # A relay subscription: a Follow of Public, and our public activities go through the relay.
+    relay: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

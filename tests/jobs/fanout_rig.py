@@ -26,7 +26,6 @@ from sqlalchemy import insert, text
 from sqlmodel import select
 
 from echofed.services.accounts import ActorInput, create_actor
-from echofed.services.region import ensure_instance_actor
 from federation.delivery import Audience, record_activity, recorded_fanouts
 from federation.urls import Urls
 from storage.columns import utcnow
@@ -53,13 +52,15 @@ class Sender:
 async def populate(
     url: str, base_url: str, shared_inboxes: Sequence[str], per_host: int
 ) -> Sender:
-    """One local Organization followed by ``per_host`` remote actors on each shared inbox."""
+    """One local Organization followed by ``per_host`` remote actors on each shared inbox.
+
+    The instance actor is left to the worker or server, which creates it when it starts.
+    """
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
     urls = Urls(base_url)
     try:
         async with sessions() as session, session.begin():
-            await ensure_instance_actor(session, urls)
             sender = await create_actor(
                 session, urls, ActorInput(username="planetarium", kind="Organization")
             )
@@ -346,3 +347,11 @@ def posts_per_inbox(receiver: Receiver, published: Published) -> Counter[int]:
 
 def delivered(database_url: str) -> int:
     return run(status(database_url)).counts.get("delivered", 0)
+
+
+def fresh_pg(url: str) -> str:
+    """The session's PostgreSQL database, emptied (as the ``database_url`` fixture does)."""
+    from tests.conftest import _truncate
+
+    run(_truncate(url))
+    return url

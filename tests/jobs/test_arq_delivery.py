@@ -18,6 +18,7 @@ from tests.jobs.fanout_rig import (
     delivered,
     enqueue_fanouts,
     flush_redis,
+    fresh_pg,
     fresh_redis,
     populate,
     posts_per_inbox,
@@ -41,13 +42,13 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
 
 def test_three_hosts_get_one_post_per_shared_inbox(database_url: str, fleet: Fleet) -> None:
     redis_url = fresh_redis(redis_index(database_url, 1))
+    fleet.start(worker_env(database_url, redis_url, BASE))  # it boots while we populate
     with Receiver(count=3) as receiver:
         shared = [receiver.inbox(i) for i in range(3)]
         sender = run(populate(database_url, BASE, shared, per_host=50))
         receiver.keys[sender.key_id] = sender.public_pem
         published = run(publish(database_url, BASE, sender))
         run(enqueue_fanouts(redis_url, published.fanout_ids))
-        fleet.start(worker_env(database_url, redis_url, BASE))
         try:
             wait_until(lambda: delivered(database_url) == 3, timeout=20, what="3 deliveries")
             time.sleep(0.6)  # two more sweeps go by: nothing is sent again
@@ -61,13 +62,16 @@ def test_three_hosts_get_one_post_per_shared_inbox(database_url: str, fleet: Fle
     flush_redis(redis_url)
 
 
-def test_two_workers_deliver_each_inbox_once(database_url: str, fleet: Fleet) -> None:
-    redis_url = fresh_redis(redis_index(database_url, 3))
+@pytest.mark.postgres
+def test_two_workers_deliver_each_inbox_once(pg_database: str, fleet: Fleet) -> None:
+    """Scale-out runs on PostgreSQL (SQLite is the single-process trial setup)."""
+    database_url = fresh_pg(pg_database)
+    redis_url = fresh_redis(3)
+    env = worker_env(database_url, redis_url, BASE)
+    first, second = fleet.start(env), fleet.start(env)  # they boot while we populate
     with Receiver(count=20) as receiver:
         sender = run(populate(database_url, BASE, [receiver.inbox(i) for i in range(20)], per_host=5))
         receiver.keys[sender.key_id] = sender.public_pem
-        env = worker_env(database_url, redis_url, BASE)
-        first, second = fleet.start(env), fleet.start(env)
         published = run(publish(database_url, BASE, sender))
         run(enqueue_fanouts(redis_url, published.fanout_ids))
         try:

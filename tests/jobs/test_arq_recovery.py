@@ -51,7 +51,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def slow_worker_env(database_url: str, redis_url: str) -> dict[str, str]:
-    # Timeout 1 s: a delivery's lease is 2 × timeout + 5 s, so a killed worker's rows come back soon.
+    # A delivery's lease is 2 × timeout + 5 s: with 1 s, a killed worker's rows return in 7 s.
     return worker_env(database_url, redis_url, BASE, ECHOFED_WORKER_CONCURRENCY="4",
                       ECHOFED_DELIVERY_TIMEOUT="1")
 
@@ -87,9 +87,9 @@ def check_everything_arrived(database_url: str, receiver: Receiver, published: P
 
 def test_kill_9_mid_fanout_then_restart(database_url: str, fleet: Fleet, receiver: Receiver) -> None:
     redis_url = fresh_redis(redis_index(database_url, 5))
-    _, published = start_fanout(database_url, redis_url, receiver)
     env = slow_worker_env(database_url, redis_url)
     first = fleet.start(env)
+    _, published = start_fanout(database_url, redis_url, receiver)
     wait_until(lambda: len(receiver.received()) >= 8, timeout=20, what="the fan-out to start")
     first.kill()
     holding = in_flight(database_url)
@@ -103,8 +103,8 @@ def test_kill_9_mid_fanout_then_restart(database_url: str, fleet: Fleet, receive
 
 def test_redis_flushdb_mid_fanout(database_url: str, fleet: Fleet, receiver: Receiver) -> None:
     redis_url = fresh_redis(redis_index(database_url, 7))
-    _, published = start_fanout(database_url, redis_url, receiver)
     fleet.start(slow_worker_env(database_url, redis_url))
+    _, published = start_fanout(database_url, redis_url, receiver)
     wait_until(lambda: len(receiver.received()) >= 8, timeout=20, what="the fan-out to start")
     flush_redis(redis_url)  # the queued jobs are gone; only the database remembers
     holding = in_flight(database_url)
