@@ -3,10 +3,12 @@ refreshed when stale or when their key stops verifying."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FetchError, Signer
@@ -54,13 +56,26 @@ def apply_actor_data(actor: Actor, data: ActorData, raw: dict[str, Any], now: da
 async def store_actor(
     session: AsyncSession, document: dict[str, Any], now: datetime
 ) -> Actor:
-    """Insert or refresh a remote actor from a validated document."""
+    """Insert or refresh a remote actor from a validated document.
+
+    Two requests signed by the same unknown actor may both fetch and insert it: the insert runs
+    in a savepoint, and the loser of that race updates the winner's row instead.
+    """
     data = parse_actor(document)
     actor = await actor_by_uri(session, data.id)
-    if actor is not None and actor.local:
-        raise InvalidActor("a remote document cannot replace a local actor")
     if actor is None:
         actor = Actor(uri=data.id, username=data.preferred_username, domain=host_of(data.id), inbox=data.inbox)
+        apply_actor_data(actor, data, document, now)
+        try:
+            async with session.begin_nested():
+                session.add(actor)
+            return actor
+        except IntegrityError:
+            actor = await actor_by_uri(session, data.id)
+            if actor is None:  # another unique key (username@domain) is taken
+                raise InvalidActor("another actor holds this name on that host") from None
+    if actor.local:
+        raise InvalidActor("a remote document cannot replace a local actor")
     apply_actor_data(actor, data, document, now)
     session.add(actor)
     await session.flush()
@@ -79,11 +94,25 @@ async def instance_signer(fed: Federation, session: AsyncSession) -> Signer:
     return instance_signer_of(actor)
 
 
+# Fetches in progress in this process, by actor URI: concurrent requests from one unknown actor
+# share one GET instead of each signing and sending its own.
+_in_flight: dict[str, asyncio.Task[dict[str, Any]]] = {}
+
+
+async def _fetch_document(fed: Federation, uri: str, signer: Signer) -> dict[str, Any]:
+    task = _in_flight.get(uri)
+    if task is None:
+        task = asyncio.ensure_future(fetch_actor_document(fed.client, uri, signer))
+        _in_flight[uri] = task
+        task.add_done_callback(lambda t: _in_flight.pop(uri) if _in_flight.get(uri) is t else None)
+    return await asyncio.shield(task)
+
+
 async def fetch_remote_actor(fed: Federation, session: AsyncSession, uri: str) -> Actor:
     """Fetch (signed by the instance actor) and store a remote actor."""
     signer = await instance_signer(fed, session)
     try:
-        document = await fetch_actor_document(fed.client, uri, signer)
+        document = await _fetch_document(fed, uri, signer)
     except FetchError as exc:
         raise ActorUnavailable(exc.public_message, getattr(exc, "detail", "")) from None
     try:

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import nh3
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,7 +50,6 @@ from storage.queries.feeds import (
 )
 from storage.tables import Actor, ActorKind, EventStatus, PostKind, Region, Visibility
 from web.state import region_of, runtime_of, sessions_of
-from web.templating import event_when
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -88,6 +87,7 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 for _prefix, _uri in (("atom", ATOM_NS), ("dc", DC_NS), ("georss", GEORSS_NS)):
     ET.register_namespace(_prefix, _uri)
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not allowed in iCalendar TEXT
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -270,6 +270,11 @@ def _xml(text: str | None) -> str:
     return _NOT_XML.sub("", text or "")
 
 
+def _ics(text: str) -> str:
+    """Text iCalendar accepts (no control characters but tab and line breaks)."""
+    return _CONTROL.sub("", text)
+
+
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -291,8 +296,8 @@ def _actor_link(actor: Actor) -> str:
     return actor.url or actor.uri
 
 
-def location_text(row: EventRow) -> str:
-    """« Le Vaisseau, 1 bis rue Philippe Dollinger, 67100 Strasbourg »."""
+def location_text(row: EventRow, *, online_fallback: bool = True) -> str:
+    """« Le Vaisseau, 1 bis rue Philippe Dollinger, 67100 Strasbourg » (or the online link)."""
     place = row.place
     parts: list[str] = []
     if place is not None:
@@ -302,7 +307,7 @@ def location_text(row: EventRow) -> str:
                 parts.append(part)
     elif row.event.city:
         parts.append(row.event.city)
-    if not parts and row.event.online_url:
+    if not parts and online_fallback and row.event.online_url:
         parts.append(row.event.online_url)
     return ", ".join(parts)
 
@@ -326,20 +331,27 @@ def _span(row: EventRow) -> tuple[date | datetime, date | datetime | None]:
 
 
 def when_text(row: EventRow, region_zone: str) -> str:
-    event = row.event
-    if event.all_day:
-        first, after = _span(row)
-        assert after is not None
-        last = after - timedelta(days=1)
-        if last == first:
-            return format_date(first, format="full", locale="fr")
-        return (
-            f"du {format_date(first, format='full', locale='fr')} "
-            f"au {format_date(last, format='full', locale='fr')}"
-        )
-    zone = _zone(event.timezone).key
-    text = event_when(event.starts_at, event.ends_at, zone)
-    return text if zone == region_zone else f"{text} ({zone})"
+    """« samedi 9 août 2031, 21:00 – 23:00 », in the event's zone (named when not the region's)."""
+    first, last = _span(row)
+    if isinstance(first, datetime):
+        text = f"{_day(first)}, {_clock(first)}"
+        if isinstance(last, datetime):
+            text += f" – {_clock(last)}" if last.date() == first.date() else (
+                f" – {_day(last)}, {_clock(last)}"
+            )
+        zone = _zone(row.event.timezone).key
+        return text if zone == region_zone else f"{text} ({zone})"
+    assert last is not None
+    last = last - timedelta(days=1)  # DTEND of a day is exclusive
+    return _day(first) if last == first else f"du {_day(first)} au {_day(last)}"
+
+
+def _day(value: date) -> str:
+    return format_date(value, format="full", locale="fr")
+
+
+def _clock(value: datetime) -> str:
+    return format_time(value, format="short", locale="fr")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +402,7 @@ def vevent(row: EventRow) -> icalendar.Event:
     component.add("dtstart", start)
     if end is not None:
         component.add("dtend", end)
-    component.add("summary", event.title)
+    component.add("summary", _ics(event.title))
     description = plain_text(event.content_html) or event.summary
     extras = []
     if event.online_url:
@@ -398,23 +410,26 @@ def vevent(row: EventRow) -> icalendar.Event:
     if event.registration_url:
         extras.append(f"Inscription : {event.registration_url}")
     extras.append(_link(row))
-    component.add("description", "\n\n".join(p for p in (description, "\n".join(extras)) if p))
+    component.add(
+        "description", _ics("\n\n".join(p for p in (description, "\n".join(extras)) if p))
+    )
     component.add("url", _link(row))
     location = location_text(row)
     if location:
-        component.add("location", location)
+        component.add("location", _ics(location))
     if event.latitude is not None and event.longitude is not None:
         component.add("geo", (event.latitude, event.longitude))
     component.add("status", ICS_STATUS.get(event.status, "CONFIRMED"))
     categories = [c for c in (event.category, *event.tags) if c]
     if categories:
-        component.add("categories", categories)
+        component.add("categories", [_ics(c) for c in categories])
     component.add("created", event.published_at)
     component.add("last-modified", event.updated_at)
     organizer = icalendar.vCalAddress(actor.uri)
-    organizer.params["CN"] = icalendar.vText(actor.name or actor.username)
+    organizer.params["CN"] = icalendar.vText(_ics(actor.name or actor.username))
     component.add("organizer", organizer)
-    component.add("class", "PUBLIC" if event.visibility == Visibility.PUBLIC else "PRIVATE")
+    if event.visibility == Visibility.PUBLIC:
+        component.add("class", "PUBLIC")
     if event.all_day:
         component.add("transp", "TRANSPARENT")
     return component
@@ -434,11 +449,11 @@ def calendar(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    cal.add("name", _ics(name))
+    cal.add("x-wr-calname", _ics(name))
     if description:
-        cal.add("description", description)
-        cal.add("x-wr-caldesc", description)
+        cal.add("description", _ics(description))
+        cal.add("x-wr-caldesc", _ics(description))
     cal.add("x-wr-timezone", timezone)
     cal.add("url", url)
     cal.add("source", source)
@@ -550,7 +565,7 @@ class Item:
 def event_item(row: EventRow, region_zone: str) -> Item:
     event = row.event
     when = when_text(row, region_zone)
-    where = location_text(row)
+    where = location_text(row, online_fallback=False)
     head = f"<p><strong>{escape(when)}</strong>"
     if where:
         head += f"<br>{escape(where)}"
@@ -676,7 +691,8 @@ def atom(info: FeedInfo, items: Sequence[Item], now: datetime) -> bytes:
             _sub(entry, f"{a}category", term=category)
         if item.summary:
             _sub(entry, f"{a}summary", item.summary, type="text")
-        _sub(entry, f"{a}content", item.content_html, type="html")
+        if item.content_html:
+            _sub(entry, f"{a}content", item.content_html, type="html")
         if item.point is not None:
             _sub(entry, "georss:point", f"{item.point[0]} {item.point[1]}")
     body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -120,6 +120,7 @@ async def _verified_signer(
     blocked = await instance_blocks(session, actor_uris=[], domains=block_domains(key_id))
     if blocked is not None:
         raise Refused(403, "domain blocked")
+    looked_up = fed.clock()
     try:
         signer = await actor_for_key(fed, session, key_id)
     except ActorUnavailable as exc:
@@ -127,8 +128,10 @@ async def _verified_signer(
     try:
         signatures.verify_signature(parsed, signer.public_key_pem or "")
         return signer, key_id
-    except signatures.SignatureError:
-        pass
+    except signatures.SignatureError as exc:
+        if signer.fetched_at is not None and signer.fetched_at >= looked_up:
+            # The key was fetched for this very request: fetching it again cannot help.
+            raise Refused(401, "signature does not verify", repr(exc)) from None
     # The key may have rotated: refetch once before refusing.
     try:
         signer = await actor_for_key(fed, session, key_id, refresh=True)

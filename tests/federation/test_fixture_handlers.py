@@ -29,7 +29,7 @@ from federation.vocab.actors import parse_actor
 from storage.columns import utcnow
 from storage.queries.federation import insert_inbox_item
 from storage.tables import (
-    Actor, ActorKind, Delivery, Event, Fanout, Follow, FollowState, InboxItem, OutboxActivity, Post,
+    Actor, ActorKind, Delivery, Event, Fanout, Follow, FollowState, OutboxActivity, Post,
 )
 from tests.conftest import Db
 from tests.federation.remote_origin import key_pair

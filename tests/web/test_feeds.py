@@ -107,7 +107,7 @@ async def _seed(database_url: str) -> Seeded:
                 "Très ancienne", (now - timedelta(days=60, hours=2)).isoformat(),
                 end=(now - timedelta(days=60)).isoformat(), category="conference",
             )
-            other = await event("Au musée", f"{YEAR}-11-01T10:00", actor=museum)
+            other = await event("Au\x0bmusée", f"{YEAR}-11-01T10:00", actor=museum)  # control
             article = await create_post(
                 session, urls, org,
                 PostInput(kind="article", title="Les comètes", body_md="Une *belle* histoire."),
@@ -267,7 +267,9 @@ def test_actor_calendar(client: TestClient, seeded: Seeded) -> None:
         assert seeded.stars in uids and seeded.cancelled in uids
         assert seeded.other not in uids and seeded.deleted not in uids
         assert str(cal["X-WR-CALNAME"]).startswith("Le Vaisseau")
-    assert set(_events(_calendar(client, "/@musee/events.ics"))) == {seeded.other}
+    musee = _events(_calendar(client, "/@musee/events.ics"))
+    assert set(musee) == {seeded.other}
+    assert str(musee[seeded.other]["SUMMARY"]) == "Aumusée"  # control character dropped
 
 
 AGENDA_FILTERS = [
@@ -336,6 +338,10 @@ def test_agenda_rss(client: TestClient, seeded: Seeded) -> None:
     assert "Le Vaisseau" in description and "21:00" in description
     assert items[seeded.cancelled].findtext("title", "").startswith("Annulé")
     assert stars.findtext("{http://www.georss.org/georss}point") == "48.5764 7.7651"
+    webinar = items[seeded.webinar].findtext("description") or ""
+    assert "19:00 – 21:00 (America/Montreal)" in webinar
+    assert webinar.count("https://visio.example/climat") == 2  # the link and its text
+    assert items[seeded.other].findtext("title") == "Aumusée"  # control character dropped
 
 
 def test_agenda_atom_with_filter(client: TestClient, seeded: Seeded) -> None:

@@ -1,0 +1,170 @@
+"""The search box: events, publications and actors whose text holds every word asked for.
+
+Portable on SQLite and PostgreSQL: each word is a ``LIKE`` on the searched columns joined into
+one text, with case and the usual Latin accents folded on both sides (``Musée`` finds
+``musee`` and the reverse). SQLite's ``lower()`` only knows ASCII, so accented capitals are
+replaced explicitly before it. Full-text search (tsvector / FTS5) will replace this later; the
+functions' signatures are meant to stay.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, case, func, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import Actor, Event, Post, Visibility
+
+MAX_WORDS = 8
+MAX_RESULTS = 50
+_ACCENTS = {
+    "a": "àâäáãåÀÂÄÁÃÅ",
+    "c": "çÇ",
+    "e": "éèêëÉÈÊË",
+    "i": "îïíìÎÏÍÌ",
+    "n": "ñÑ",
+    "o": "ôöóòõÔÖÓÒÕ",
+    "u": "ùûüúÙÛÜÚ",
+    "y": "ÿýŸÝ",
+    "oe": "œŒ",
+    "ae": "æÆ",
+    "'": "’‘",
+}
+FOLDING: dict[str, str] = {
+    accented: plain for plain, variants in _ACCENTS.items() for accented in variants
+}
+SEARCHABLE_POST_KINDS = ("article", "resource", "job_offer", "call")
+SEARCHABLE_ACTOR_KINDS = ("Person", "Organization", "Group")
+
+
+class json_words(FunctionElement[str]):  # noqa: N801 (SQL function style)
+    """The strings of a JSON array column as one text. SQLite stores JSON with ``\\uXXXX``
+    escapes, so its text is read back through ``json_each``; PostgreSQL's ``jsonb`` prints
+    characters as they are."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_words"
+
+
+@compiles(json_words)
+def _json_words_sqlite(element: json_words, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"(SELECT group_concat(value, ' ') FROM json_each({compiler.process(column, **kw)}))"
+
+
+@compiles(json_words, "postgresql")
+def _json_words_postgresql(element: json_words, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"CAST({compiler.process(column, **kw)} AS TEXT)"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: what the database side compares against."""
+    return "".join(FOLDING.get(char, char) for char in text.lower())
+
+
+def words_of(query: str) -> list[str]:
+    """The folded words of a query (at most ``MAX_WORDS``, duplicates dropped)."""
+    words: list[str] = []
+    for word in fold(query).split():
+        if word and word not in words:
+            words.append(word[:100])
+    return words[:MAX_WORDS]
+
+
+def _folded(expression: Any) -> Any:
+    for accented, plain in FOLDING.items():
+        expression = func.replace(expression, accented, plain)
+    return func.lower(expression)
+
+
+def _text(*columns: Any) -> Any:
+    joined: Any = None
+    for column in columns:
+        part = func.coalesce(column, "")
+        joined = part if joined is None else joined + " " + part
+    return _folded(joined)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _all_words(text: Any, words: list[str]) -> Any:
+    return and_(*(text.like(f"%{_escape_like(word)}%", escape="\\") for word in words))
+
+
+async def search_events(
+    session: AsyncSession, words: list[str], *, now: datetime, limit: int = 20
+) -> list[tuple[Event, Actor]]:
+    """Public events whose title, summary, city or tags hold every word; coming ones first
+    (soonest first), then past ones (latest first)."""
+    if not words:
+        return []
+    text = _text(Event.title, Event.summary, Event.city, json_words(Event.tags))
+    coming = or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now)
+    query = (
+        select(Event, Actor)
+        .join(Actor, col(Actor.id) == Event.actor_id)
+        .where(
+            col(Event.deleted_at).is_(None),
+            Event.visibility == Visibility.PUBLIC,
+            _all_words(text, words),
+        )
+        .order_by(
+            case((coming, 0), else_=1),
+            case((coming, Event.starts_at), else_=None),
+            col(Event.starts_at).desc(),
+            col(Event.id),
+        )
+        .limit(max(1, min(limit, MAX_RESULTS)))
+    )
+    return [(e, a) for e, a in (await session.exec(query)).all()]
+
+
+async def search_posts(
+    session: AsyncSession, words: list[str], *, limit: int = 20
+) -> list[tuple[Post, Actor]]:
+    """Articles, resources, offers and calls whose title, summary or tags hold every word."""
+    if not words:
+        return []
+    text = _text(Post.title, Post.summary, json_words(Post.tags))
+    query = (
+        select(Post, Actor)
+        .join(Actor, col(Actor.id) == Post.actor_id)
+        .where(
+            col(Post.deleted_at).is_(None),
+            col(Post.kind).in_(SEARCHABLE_POST_KINDS),
+            _all_words(text, words),
+        )
+        .order_by(col(Post.published_at).desc(), col(Post.id).desc())
+        .limit(max(1, min(limit, MAX_RESULTS)))
+    )
+    return [(p, a) for p, a in (await session.exec(query)).all()]
+
+
+async def search_actors(session: AsyncSession, words: list[str], *, limit: int = 20) -> list[Actor]:
+    """Discoverable people, organisations and groups (local first) by name, username, bio or
+    city."""
+    if not words:
+        return []
+    text = _text(Actor.name, Actor.username, Actor.summary, Actor.city)
+    query = (
+        select(Actor)
+        .where(
+            col(Actor.deleted_at).is_(None),
+            col(Actor.kind).in_(SEARCHABLE_ACTOR_KINDS),
+            Actor.discoverable == True,  # noqa: E712
+            _all_words(text, words),
+        )
+        .order_by(case((col(Actor.local), 0), else_=1), col(Actor.name), col(Actor.id))
+        .limit(max(1, min(limit, MAX_RESULTS)))
+    )
+    return list((await session.exec(query)).all())
