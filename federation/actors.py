@@ -66,6 +66,13 @@ async def store_actor(
     if actor is None:
         actor = Actor(uri=data.id, username=data.preferred_username, domain=host_of(data.id), inbox=data.inbox)
         apply_actor_data(actor, data, document, now)
+        if session.get_bind().dialect.name == "sqlite":
+            # pysqlite opens no transaction before a SAVEPOINT, so releasing it would commit
+            # the actor even when the caller rolls back (a refused request); SQLite
+            # serialises writers anyway.
+            session.add(actor)
+            await session.flush()
+            return actor
         try:
             async with session.begin_nested():
                 session.add(actor)

@@ -190,11 +190,15 @@ async def host_answered(fed: Federation, host: str) -> None:
             await _mark_host(session, fed, host, True, None)
 
 
-def delivery_lease(fed: Federation) -> timedelta:
+def lease_for_timeout(timeout: float) -> timedelta:
     """How long a delivery job holds its row: one POST (whose deadline is the client's timeout)
     and two short transactions, with room to spare. Short, so that the deliveries a killed
     worker was holding are swept again within seconds, not minutes."""
-    return min(fed.config.lease, timedelta(seconds=2 * fed.client.policy.timeout + 5))
+    return timedelta(seconds=2 * timeout + 5)
+
+
+def delivery_lease(fed: Federation) -> timedelta:
+    return min(fed.config.lease, lease_for_timeout(fed.client.policy.timeout))
 
 
 async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> str:

@@ -141,21 +141,30 @@ async def _follow_collection(request: Request, *, followers: bool) -> Response:
         total = await (count_followers if followers else count_following)(session, actor.id)
         if page is None:
             return activity_json(collection_to_json(collection_id, total, first=f"{collection_id}?page=1"))
-        after = request.query_params.get("after")
-        after_id = int(after) if after and after.isdigit() else 0
+        after_id = _cursor(request, "after") or 0
+        before_id = _cursor(request, "before")
         query = followers_page if followers else following_page
-        rows = await query(session, actor.id, after_id=after_id, limit=PAGE_SIZE)
+        rows = await query(session, actor.id, after_id=after_id, before_id=before_id, limit=PAGE_SIZE)
     items = [a.uri for _, a in rows]
     next_page = (
         f"{collection_id}?page={page + 1}&after={rows[-1][0].id}" if len(rows) == PAGE_SIZE else None
     )
-    prev_page = f"{collection_id}?page={page - 1}" if page > 1 else None
+    prev_page = None
+    if page > 1:
+        prev_page = f"{collection_id}?page={page - 1}"
+        if rows and page > 2:
+            prev_page += f"&before={rows[0][0].id}"
     return activity_json(
         page_to_json(
             str(request.url.include_query_params()), collection_id, items, total=total,
             next_page=next_page, prev_page=prev_page,
         )
     )
+
+
+def _cursor(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    return int(value) if value and value.isdigit() else None
 
 
 async def followers_endpoint(request: Request) -> Response:
@@ -180,15 +189,20 @@ async def outbox_endpoint(request: Request) -> Response:
         total = await count_outbox(session, actor.id)
         if page is None:
             return activity_json(collection_to_json(actor.outbox, total, first=f"{actor.outbox}?page=1"))
-        before = request.query_params.get("before")
-        before_id = int(before) if before and before.isdigit() else None
-        activities = await outbox_page(session, actor.id, before_id=before_id, limit=PAGE_SIZE)
+        activities = await outbox_page(
+            session, actor.id, before_id=_cursor(request, "before"),
+            after_id=_cursor(request, "after"), limit=PAGE_SIZE,
+        )
     items = [{k: v for k, v in a.payload.items() if k != "@context"} for a in activities]
     next_page = (
         f"{actor.outbox}?page={page + 1}&before={activities[-1].id}"
         if len(activities) == PAGE_SIZE else None
     )
-    prev_page = f"{actor.outbox}?page={page - 1}" if page > 1 else None
+    prev_page = None
+    if page > 1:
+        prev_page = f"{actor.outbox}?page={page - 1}"
+        if activities and page > 2:
+            prev_page += f"&after={activities[0].id}"
     return activity_json(
         page_to_json(
             str(request.url.include_query_params()), actor.outbox, items, total=total,

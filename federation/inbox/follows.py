@@ -154,6 +154,9 @@ async def delete_actor(
     from storage.queries.content import delete_content_of
 
     await delete_content_of(session, actor.id, utcnow())
+    from storage.queries.interactions import remove_interactions_of
+
+    await remove_interactions_of(session, actor.id)
     actor.deleted_at = utcnow()
     actor.public_key_pem = None
     session.add(actor)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from federation.fetch import fetch_object
 from federation.vocab.activities import ActivityData, InvalidActivity, host_of, parse_activity
 from federation.vocab.jsonld import id_of
 from storage.columns import utcnow
-from storage.queries.actors import local_actor
+from storage.queries.actors import actor_by_uri, local_actor
 from storage.queries.federation import insert_inbox_item
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 # Activities whose object must live on the sender's own host.
 ORIGIN_BOUND = frozenset({"Create", "Update", "Delete"})
+REFETCH_INTERVAL = timedelta(minutes=1)
 
 
 class Refused(Exception):
@@ -129,8 +131,9 @@ async def _verified_signer(
         signatures.verify_signature(parsed, signer.public_key_pem or "")
         return signer, key_id
     except signatures.SignatureError as exc:
-        if signer.fetched_at is not None and signer.fetched_at >= looked_up:
-            # The key was fetched for this very request: fetching it again cannot help.
+        if signer.fetched_at is not None and signer.fetched_at >= looked_up - REFETCH_INTERVAL:
+            # Fetched for this request or a moment ago: refetching cannot help, and forged
+            # requests must not make us hammer the host they name.
             raise Refused(401, "signature does not verify", repr(exc)) from None
     # The key may have rotated: refetch once before refusing.
     try:
@@ -194,6 +197,11 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
         )
         if blocked is not None:
             raise Refused(403, "actor or domain blocked")
+        if activity.type == "Delete" and activity.object_id == activity.actor:
+            if await actor_by_uri(session, activity.actor) is None:
+                # An account we never knew was deleted: nothing to do, and its key is gone,
+                # so acknowledge it as Mastodon does instead of letting it retry for days.
+                return Response(status_code=202)
         signer, key_id = await _verified_signer(fed, session, request, body)
         if signer.uri != activity.actor:
             activity = await _refetch_forwarded(fed, session, activity)

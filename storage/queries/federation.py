@@ -221,11 +221,16 @@ async def inbox_counts(session: AsyncSession) -> dict[str, int]:
 
 
 async def outbox_page(
-    session: AsyncSession, actor_id: int, *, before_id: int | None, limit: int
+    session: AsyncSession, actor_id: int, *, before_id: int | None, limit: int,
+    after_id: int | None = None,
 ) -> list[OutboxActivity]:
+    """Public activities, newest first; ``after_id`` walks back towards the newest (prev)."""
     query = select(OutboxActivity).where(
         OutboxActivity.actor_id == actor_id, OutboxActivity.public == True  # noqa: E712
     )
+    if after_id is not None:
+        query = query.where(col(OutboxActivity.id) > after_id).order_by(col(OutboxActivity.id)).limit(limit)
+        return list(reversed((await session.exec(query)).all()))
     if before_id is not None:
         query = query.where(col(OutboxActivity.id) < before_id)
     query = query.order_by(col(OutboxActivity.id).desc()).limit(limit)

@@ -53,3 +53,8 @@ async def interactions_on(
         .order_by(col(Interaction.id))
     )
     return [(i, a) for i, a in (await session.exec(query)).all()]
+
+
+async def remove_interactions_of(session: AsyncSession, actor_id: int) -> None:
+    """An actor's likes, boosts, replies and participations (its account was deleted)."""
+    await session.exec(delete(Interaction).where(col(Interaction.actor_id) == actor_id))  # type: ignore[call-overload]

@@ -63,7 +63,8 @@ async def events_between(
 async def highlighted_events(
     session: AsyncSession, *, now: datetime, limit: int = 3
 ) -> list[tuple[Event, Actor]]:
-    """Coming events worth showing off: those with an image first, then the most joined."""
+    """Coming events worth showing off: those with an image (soonest first), then those people
+    joined (most joined first); events with neither are not highlighted."""
     joins = (
         select(Interaction.object_uri, func.count().label("joined"))
         .where(Interaction.kind == "join", Interaction.state == "accepted")
@@ -76,6 +77,7 @@ async def highlighted_events(
         .where(
             col(Event.starts_at) >= now,
             Event.status != EventStatus.CANCELLED,
+            or_(col(Event.image_url).is_not(None), func.coalesce(joins.c.joined, 0) > 0),
         )
         .order_by(
             case((col(Event.image_url).is_(None), 1), else_=0),

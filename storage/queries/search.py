@@ -79,10 +79,53 @@ def words_of(query: str) -> list[str]:
     return words[:MAX_WORDS]
 
 
-def _folded(expression: Any) -> Any:
-    for accented, plain in FOLDING.items():
-        expression = func.replace(expression, accented, plain)
-    return func.lower(expression)
+class folded(FunctionElement[str]):  # noqa: N801 (SQL function style)
+    """``folded(text)``: lower case without accents, like :func:`fold`. PostgreSQL uses
+    ``translate``; SQLite calls :func:`fold` itself, registered on the connection by
+    :func:`_prepare` (nested ``replace`` calls would overflow SQLite's parser)."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+_SINGLE = {accented: plain for accented, plain in FOLDING.items() if len(plain) == 1}
+_DOUBLE = {accented: plain for accented, plain in FOLDING.items() if len(plain) > 1}
+
+
+@compiles(folded)
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    (text,) = list(element.clauses)
+    return f"{SQLITE_FOLD}({compiler.process(text, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    (text,) = list(element.clauses)
+    sql = compiler.process(text, **kw)
+    for accented, plain in _DOUBLE.items():
+        sql = f"replace({sql}, '{accented}', '{plain}')"
+    source = "".join(_SINGLE).replace("'", "''")
+    target = "".join(_SINGLE.values()).replace("'", "''")
+    return f"lower(translate({sql}, '{source}', '{target}'))"
+
+
+SQLITE_FOLD = "echofed_fold"
+
+
+def _fold_value(text: str | None) -> str | None:
+    return None if text is None else fold(text)
+
+
+async def _prepare(session: AsyncSession) -> None:
+    """Make :func:`fold` callable from SQL on this session's SQLite connection."""
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.create_function(  # type: ignore[union-attr]
+        SQLITE_FOLD, 1, _fold_value, deterministic=True
+    )
 
 
 def _text(*columns: Any) -> Any:
@@ -90,7 +133,7 @@ def _text(*columns: Any) -> Any:
     for column in columns:
         part = func.coalesce(column, "")
         joined = part if joined is None else joined + " " + part
-    return _folded(joined)
+    return folded(joined)
 
 
 def _escape_like(word: str) -> str:
@@ -108,6 +151,7 @@ async def search_events(
     (soonest first), then past ones (latest first)."""
     if not words:
         return []
+    await _prepare(session)
     text = _text(Event.title, Event.summary, Event.city, json_words(Event.tags))
     coming = or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now)
     query = (
@@ -135,6 +179,7 @@ async def search_posts(
     """Articles, resources, offers and calls whose title, summary or tags hold every word."""
     if not words:
         return []
+    await _prepare(session)
     text = _text(Post.title, Post.summary, json_words(Post.tags))
     query = (
         select(Post, Actor)
@@ -155,6 +200,7 @@ async def search_actors(session: AsyncSession, words: list[str], *, limit: int =
     city."""
     if not words:
         return []
+    await _prepare(session)
     text = _text(Actor.name, Actor.username, Actor.summary, Actor.city)
     query = (
         select(Actor)

@@ -43,33 +43,41 @@ async def count_following(session: AsyncSession, actor_id: int) -> int:
     return int((await session.exec(query)).one())
 
 
-async def followers_page(
-    session: AsyncSession, actor_id: int, *, after_id: int, limit: int
+async def _follow_page(
+    session: AsyncSession, actor_id: int, *, followers: bool, after_id: int,
+    before_id: int | None, limit: int,
 ) -> list[tuple[Follow, Actor]]:
-    """Accepted followers in follow order, keyset-paginated by follow id."""
+    """Accepted follows in follow order, keyset-paginated by follow id in either direction."""
+    other = Follow.follower_id if followers else Follow.followed_id
+    mine = Follow.followed_id if followers else Follow.follower_id
     query = (
         select(Follow, Actor)
-        .join(Actor, col(Actor.id) == Follow.follower_id)
-        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED)
-        .where(col(Follow.id) > after_id)
-        .order_by(col(Follow.id))
-        .limit(limit)
+        .join(Actor, col(Actor.id) == other)
+        .where(mine == actor_id, Follow.state == FollowState.ACCEPTED)
     )
+    if before_id is not None:
+        query = query.where(col(Follow.id) < before_id).order_by(col(Follow.id).desc()).limit(limit)
+        return [(f, a) for f, a in reversed((await session.exec(query)).all())]
+    query = query.where(col(Follow.id) > after_id).order_by(col(Follow.id)).limit(limit)
     return [(f, a) for f, a in (await session.exec(query)).all()]
+
+
+async def followers_page(
+    session: AsyncSession, actor_id: int, *, after_id: int = 0, before_id: int | None = None,
+    limit: int,
+) -> list[tuple[Follow, Actor]]:
+    return await _follow_page(
+        session, actor_id, followers=True, after_id=after_id, before_id=before_id, limit=limit
+    )
 
 
 async def following_page(
-    session: AsyncSession, actor_id: int, *, after_id: int, limit: int
+    session: AsyncSession, actor_id: int, *, after_id: int = 0, before_id: int | None = None,
+    limit: int,
 ) -> list[tuple[Follow, Actor]]:
-    query = (
-        select(Follow, Actor)
-        .join(Actor, col(Actor.id) == Follow.followed_id)
-        .where(Follow.follower_id == actor_id, Follow.state == FollowState.ACCEPTED)
-        .where(col(Follow.id) > after_id)
-        .order_by(col(Follow.id))
-        .limit(limit)
+    return await _follow_page(
+        session, actor_id, followers=False, after_id=after_id, before_id=before_id, limit=limit
     )
-    return [(f, a) for f, a in (await session.exec(query)).all()]
 
 
 async def pending_follow_requests(session: AsyncSession, actor_id: int) -> list[tuple[Follow, Actor]]:

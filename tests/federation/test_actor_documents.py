@@ -246,3 +246,28 @@ async def test_authorized_fetch(db: Db, origin: RemoteOrigin) -> None:
             session.add(Block(target_domain="127.0.0.1"))
             await session.commit()
         assert signed_get(client, alice, "/actors/planetarium").status_code == 403
+
+
+
+
+async def test_collection_pages_walk_back_from_page_three(db: Db, client: TestClient) -> None:
+    local = await add_actor(db, "planetarium")
+    assert local.id is not None
+    remote = await add_remote(db, 90)
+    async with db.sessions() as session:
+        for actor in remote:
+            assert actor.id is not None
+            session.add(Follow(uri=f"{actor.uri}#follow", follower_id=actor.id, followed_id=local.id,
+                               state=FollowState.ACCEPTED))
+        for n in range(90):
+            uri = f"{TEST_BASE_URL}/activities/{uuid.uuid4()}"
+            session.add(OutboxActivity(uri=uri, type="Announce", actor_id=local.id, payload={
+                "id": uri, "type": "Announce", "actor": ACTOR, "object": f"https://r.example/{n}"}))
+        await session.commit()
+    for path in ("/actors/planetarium/followers?page=1", "/actors/planetarium/outbox?page=1"):
+        first = get_json(client, path)
+        second = get_json(client, first["next"])
+        third = get_json(client, second["next"])
+        assert len(third["orderedItems"]) == 10 and "next" not in third
+        assert get_json(client, third["prev"])["orderedItems"] == second["orderedItems"]
+        assert get_json(client, second["prev"])["orderedItems"] == first["orderedItems"]
