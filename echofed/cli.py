@@ -284,7 +284,7 @@ def _event_from_args(args: argparse.Namespace) -> Any:
 
     if not args.title or not args.start:
         raise CliError("--title et --start sont obligatoires (ou --json FICHIER)")
-    has_place = any(
+    has_place = args.venue is None and any(
         v is not None for v in (args.place_name, args.address, args.city, args.lat, args.lon)
     )
     place = (
@@ -318,6 +318,9 @@ def _event_from_args(args: argparse.Namespace) -> Any:
         capacity=args.capacity,
         join_mode=args.join_mode,
         registration_url=args.registration_url,
+        venue_uri=args.venue,
+        recurrence=args.repeat,
+        community=args.community,
     )
 
 
@@ -540,6 +543,55 @@ async def cmd_interact(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_venue_create(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.publishing import PlaceInput, publishing_actor
+    from echofed.services.venues import VenueInput, create_venue
+
+    data = VenueInput(
+        place=PlaceInput(name=args.name, street=args.address or "", postcode=args.postcode or "",
+                         city=args.city or "", latitude=args.lat, longitude=args.lon),
+        description_md=args.description or "", opening_hours=args.opening_hours or "", url=args.url,
+    )
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            actor = await publishing_actor(session, args.actor, None)
+            venue = await create_venue(session, runtime.urls, actor, data)
+            print(f"Lieu créé : {venue.name} — {venue.uri}")
+    return 0
+
+
+async def cmd_post_create(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from echofed.services.publishing import PostInput, create_post, publishing_actor
+    from echofed.services.region import ensure_region
+
+    body = args.body or ""
+    if args.body_file:
+        body = Path(args.body_file).read_text(encoding="utf-8")
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            region = await ensure_region(session)
+            deadline = None
+            if args.deadline:
+                try:
+                    day = datetime.fromisoformat(args.deadline)
+                except ValueError:
+                    raise Invalid("deadline", "date ISO attendue, ex. 2031-05-31") from None
+                if day.tzinfo is None:
+                    day = datetime.combine(day.date(), time(23, 59), tzinfo=ZoneInfo(region.timezone))
+                deadline = day
+            actor = await publishing_actor(session, args.actor, None)
+            post = await create_post(session, runtime.urls, actor, PostInput(
+                kind=args.kind, title=args.title, body_md=body, summary=args.summary or "",
+                tags=tuple(args.tag), contract=args.contract, call_kind=args.call_kind,
+                deadline=deadline, link_url=args.link, attachments=tuple(args.attachment),
+            ))
+            print(f"Publication créée : {post.title} — {post.uri}")
+    return 0
+
+
 async def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.demo import seed_if_empty
 
@@ -644,6 +696,10 @@ def build_parser() -> argparse.ArgumentParser:
     ecreate.add_argument("--capacity", type=int)
     ecreate.add_argument("--join-mode", default="free", choices=["free", "restricted", "external"])
     ecreate.add_argument("--registration-url")
+    ecreate.add_argument("--venue", metavar="URI", help="lieu à visiter existant (echofed venue create)")
+    ecreate.add_argument("--repeat", metavar="RRULE",
+                         help="récurrence iCalendar, ex. FREQ=WEEKLY;COUNT=6 (une occurrence = un événement)")
+    ecreate.add_argument("--community", metavar="GROUPE", help="communauté thématique qui relaie l'événement")
     ecreate.set_defaults(handler=cmd_event_create)
     eupdate = event_sub.add_parser("update", help="modifier un événement (mêmes options que create)")
     eupdate.add_argument("uri", metavar="URI", help="URL de l'événement")
@@ -704,6 +760,38 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "reply":
             interact.add_argument("--text", required=True, help="texte (Markdown)")
         interact.set_defaults(handler=cmd_interact)
+
+    venue = sub.add_parser("venue", help="lieux à visiter (musées, jardins, laboratoires…)")
+    venue_sub = venue.add_subparsers(dest="venue_command", metavar="ACTION", required=True)
+    vcreate = venue_sub.add_parser("create", help="créer un lieu à visiter")
+    vcreate.add_argument("--actor", required=True, help="acteur qui gère le lieu")
+    vcreate.add_argument("--name", required=True)
+    vcreate.add_argument("--address", help="rue")
+    vcreate.add_argument("--postcode")
+    vcreate.add_argument("--city")
+    vcreate.add_argument("--lat", type=float, required=True)
+    vcreate.add_argument("--lon", type=float, required=True)
+    vcreate.add_argument("--opening-hours", help="horaires d'ouverture (texte)")
+    vcreate.add_argument("--description", help="présentation (Markdown)")
+    vcreate.add_argument("--url", help="site web")
+    vcreate.set_defaults(handler=cmd_venue_create)
+
+    post = sub.add_parser("post", help="articles, ressources, offres d'emploi, appels")
+    post_sub = post.add_subparsers(dest="post_command", metavar="ACTION", required=True)
+    pcreate = post_sub.add_parser("create", help="publier un article, une ressource, une offre ou un appel")
+    pcreate.add_argument("--actor", required=True)
+    pcreate.add_argument("--kind", required=True, choices=["article", "resource", "job_offer", "call"])
+    pcreate.add_argument("--title", required=True)
+    pcreate.add_argument("--summary")
+    pcreate.add_argument("--body", help="texte (Markdown)")
+    pcreate.add_argument("--body-file")
+    pcreate.add_argument("--tag", action="append", default=[])
+    pcreate.add_argument("--attachment", action="append", default=[], metavar="URL")
+    pcreate.add_argument("--contract", help="offre : type de contrat (CDD, CDI, stage…)")
+    pcreate.add_argument("--call-kind", choices=["volunteers", "projects"], help="appel : bénévoles ou projets")
+    pcreate.add_argument("--deadline", help="date limite (ISO)")
+    pcreate.add_argument("--link", help="lien pour candidater ou participer")
+    pcreate.set_defaults(handler=cmd_post_create)
 
     demo = sub.add_parser("demo", help="région de démonstration")
     demo_sub = demo.add_subparsers(dest="demo_command", metavar="ACTION", required=True)

@@ -17,9 +17,11 @@ from federation.routes import federation_routes
 from federation.vocab.jsonld import is_activity_json
 from web import feeds
 from web.i18n import switch_language
-from web.pages import objects
+from web import api
+from web.pages import accounts, objects, publish
 from web.pages.actors import profile
 from web.pages.home import home
+from web.pages import actors as actor_pages, interact, lists, search
 from web.templating import STATIC_DIR
 
 
@@ -61,7 +63,43 @@ def routes() -> list[BaseRoute]:
         Route("/events/{uuid}", negotiated(fed_routes.event_object, objects.event_page), methods=["GET"]),
         Route("/posts/{uuid}", negotiated(fed_routes.post_object, objects.post_page), methods=["GET"]),
         Route("/activities/{uuid}", fed_routes.activity_object, methods=["GET"]),
+        Route("/places/{uuid}", negotiated(fed_routes.place_object, objects.venue_page), methods=["GET"]),
         Route("/@{username}", profile, methods=["GET"], name="profile"),
         Route("/langue/{code}", switch_language, methods=["GET"], name="language"),
+        # Accounts, publishing, media, JSON API
+        Route("/inscription", accounts.signup, methods=["GET", "POST"], name="signup"),
+        Route("/connexion", accounts.signin, methods=["GET", "POST"], name="signin"),
+        Route("/deconnexion", accounts.signout, methods=["POST"], name="signout"),
+        Route("/mot-de-passe/oubli", accounts.forgot_password, methods=["GET", "POST"]),
+        Route("/mot-de-passe/nouveau", accounts.new_password, methods=["GET", "POST"]),
+        Route("/compte", accounts.account_page, methods=["GET"], name="account"),
+        Route("/compte/jetons", accounts.create_token, methods=["POST"]),
+        Route("/compte/jetons/{token_id:int}/revoquer", accounts.revoke_token, methods=["POST"]),
+        Route("/compte/comptes/{account_id:int}/approuver", accounts.approve, methods=["POST"]),
+        Route("/compte/organisations/nouvelle", accounts.new_organisation, methods=["GET", "POST"]),
+        Route("/compte/organisations/{username}", accounts.organisation, methods=["GET"]),
+        Route("/compte/organisations/{username}/membres", accounts.invite, methods=["POST"]),
+        Route("/compte/organisations/{username}/membres/{account_id:int}/retirer", accounts.remove,
+              methods=["POST"]),
+        Route("/publier/evenement", publish.event_new, methods=["GET", "POST"], name="publish_event"),
+        Route("/publier/evenement/modifier", publish.event_edit, methods=["GET", "POST"]),
+        Route("/publier/evenement/statut", publish.event_status, methods=["GET", "POST"]),
+        Route("/publier/evenement/supprimer", publish.event_delete, methods=["GET", "POST"]),
+        Route("/publier/publication/supprimer", publish.post_delete, methods=["GET", "POST"]),
+        Route("/publier/adresse", publish.address_search, methods=["GET"]),
+        Route("/publier/{kind:str}", publish.post_new, methods=["GET", "POST"]),
+        Route("/media/{name}", publish.media, methods=["GET"], name="media"),
+        Route("/api/v1/openapi.json", api.openapi, methods=["GET"]),
+        Route("/api/v1/events", api.events, methods=["GET", "POST"]),
+        Route("/api/v1/events/{uuid}", api.event, methods=["GET", "PATCH", "DELETE"]),
+        Route("/api/v1/actors/{username}", api.actor, methods=["GET"]),
+        # Public pages: lists, search, reply moderation, following and interacting from elsewhere
+        Route("/articles", lists.articles, methods=["GET"], name="articles"),
+        Route("/offres", lists.job_offers, methods=["GET"], name="offers"),
+        Route("/recherche", search.search, methods=["GET"], name="search"),
+        Route("/events/{uuid}/reponses/{id:int}/masquer", objects.hide_reply, methods=["POST"]),
+        Route("/suivre-a-distance", actor_pages.remote_follow, methods=["POST"], name="remote_follow"),
+        Route("/authorize_interaction", interact.authorize_interaction, methods=["GET"]),
+        Route("/authorize_interaction", interact.interact, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -295,3 +295,20 @@ async def activity_object(request: Request) -> Response:
     if activity is None or not activity.public:
         return _not_found()
     return activity_json(activity.payload)
+
+
+async def place_object(request: Request) -> Response:
+    from federation.documents import place_data_of
+    from federation.vocab.objects import place_to_json
+    from storage.queries.content import place_by_uri
+
+    fed = fed_of(request)
+    refused = await require_signed_fetch(request)
+    if refused is not None:
+        return refused
+    async with fed.sessions() as session:
+        venue = await place_by_uri(session, fed.urls.place(request.path_params["uuid"]))
+    data = place_data_of(venue)
+    if venue is None or data is None:
+        return _not_found()
+    return activity_json(place_to_json(data))

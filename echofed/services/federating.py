@@ -75,3 +75,19 @@ async def federate_deletion(
     )
     await announce_by_instance(session, urls, activity)
     return activity
+
+
+async def announce_by_community(
+    session: AsyncSession, urls: Urls, community: Actor, activity: OutboxActivity
+) -> OutboxActivity:
+    """A thematic community (Group) relays a member's activity to its followers (FEP-1b12:
+    Announce of the activity itself), so one follow covers a theme across actors."""
+    announce = vocab.announce(
+        f"{activity.uri}/via/{community.username}", community.uri, vocab.strip_context(activity.payload),
+        followers=community.followers_url,
+        published=activity.created_at.isoformat().replace("+00:00", "Z"),
+    )
+    return await record_activity(
+        session, actor=community, payload=announce, audience=Audience(followers_of=community.id),
+        object_uri=activity.object_uri,
+    )

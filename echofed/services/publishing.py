@@ -16,9 +16,16 @@ from federation.html import markdown_to_html, to_text
 from federation.urls import Urls
 from storage.queries.accounts import membership
 from storage.queries.actors import local_actor
-from echofed.services.federating import federate_deletion, federate_event, federate_post
+from dateutil.rrule import rrulestr
+
+from echofed.services.federating import (
+    announce_by_community,
+    federate_deletion,
+    federate_event,
+    federate_post,
+)
 from storage.columns import utcnow
-from storage.queries.content import event_by_uri, post_by_uri
+from storage.queries.content import event_by_uri, place_by_uri, post_by_uri
 from storage.tables import (
     Account,
     Actor,
@@ -71,6 +78,34 @@ class EventInput:
     capacity: int | None = None
     join_mode: str = JoinMode.FREE
     registration_url: str | None = None
+    venue_uri: str | None = None
+    recurrence: str | None = None
+    community: str | None = None
+
+
+MAX_OCCURRENCES = 52
+
+
+def occurrences(rule: str, starts: datetime, ends: datetime) -> list[tuple[datetime, datetime]]:
+    """Expand an RRULE (RFC 5545, e.g. ``FREQ=WEEKLY;COUNT=6``) in the event's own zone, so a
+    weekly 18:00 stays at 18:00 across daylight-saving changes; capped at 52 occurrences."""
+    try:
+        recurrence = rrulestr(rule.removeprefix("RRULE:"), dtstart=starts.replace(tzinfo=None))
+    except (ValueError, TypeError) as exc:
+        raise Invalid("repeat", f"règle de récurrence invalide ({exc})") from None
+    zone = starts.tzinfo
+    duration = ends - starts
+    found: list[tuple[datetime, datetime]] = []
+    for moment in recurrence:
+        if len(found) >= MAX_OCCURRENCES:
+            break
+        local = moment.replace(tzinfo=zone)
+        found.append((local, local + duration))
+    if not found:
+        raise Invalid("repeat", "la règle ne donne aucune date")
+    if len(found) >= MAX_OCCURRENCES and "COUNT" not in rule.upper() and "UNTIL" not in rule.upper():
+        raise Invalid("repeat", "ajoutez COUNT ou UNTIL (52 occurrences au plus)")
+    return found
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -176,7 +211,7 @@ def _validated(data: EventInput, default_timezone: str) -> dict[str, object]:
     registration_url = _check_url(data.registration_url, "registration-url")
     if data.join_mode == JoinMode.EXTERNAL and not registration_url:
         raise Invalid("registration-url", "obligatoire pour une inscription externe")
-    if data.place is None and online_url is None:
+    if data.place is None and online_url is None and data.venue_uri is None:
         raise Invalid("place-name", "un lieu ou un lien en ligne est obligatoire")
     content_html = markdown_to_html(data.description_md) if data.description_md else ""
     return {
@@ -219,6 +254,13 @@ def _apply_place(event: Event, place: Place | None) -> None:
     event.city = (place.city or None) if place else None
 
 
+async def _venue(session: AsyncSession, uri: str) -> Place:
+    venue = await place_by_uri(session, uri)
+    if venue is None or not venue.is_venue:
+        raise NotFound(f"aucun lieu {uri}")
+    return venue
+
+
 async def create_event(
     session: AsyncSession,
     urls: Urls,
@@ -227,24 +269,47 @@ async def create_event(
     *,
     default_timezone: str = "Europe/Paris",
 ) -> Event:
-    """Validate and store a new local event, and federate its Create to the followers."""
+    """Validate and store a new local event, and federate its Create to the followers.
+
+    A recurring event becomes one event per occurrence (as Gancio does), linked by
+    ``series_uri``; the first one is returned.
+    """
     values = _validated(data, default_timezone)
-    place = await _store_place(session, actor, data.place)
-    event_uuid = str(uuid.uuid4())
+    place = await _venue(session, data.venue_uri) if data.venue_uri else None
+    if place is None:
+        place = await _store_place(session, actor, data.place)
+    community = None
+    if data.community:
+        community = await local_actor(session, data.community)
+        if community is None or community.kind != ActorKind.GROUP:
+            raise Invalid("community", f"aucune communauté « {data.community} »")
+    starts, ends = values["starts_at"], values["ends_at"]
+    assert isinstance(starts, datetime) and isinstance(ends, datetime)
+    dates = [(starts, ends)]
+    if data.recurrence:
+        zone = _zone(str(values["timezone"]))
+        dates = occurrences(data.recurrence, starts.astimezone(zone), ends.astimezone(zone))
+    series_uri = None
+    created: list[Event] = []
     assert actor.id is not None
-    event = Event(
-        uri=urls.event(event_uuid),
-        url=urls.event(event_uuid),
-        actor_id=actor.id,
-        local=True,
-        origin_domain=urls.host,
-        **values,  # type: ignore[arg-type]
-    )
-    _apply_place(event, place)
-    session.add(event)
-    await session.flush()
-    await federate_event(session, urls, actor, event, verb="Create")
-    return event
+    for start, end in dates:
+        event_uuid = str(uuid.uuid4())
+        event = Event(
+            uri=urls.event(event_uuid), url=urls.event(event_uuid), actor_id=actor.id, local=True,
+            origin_domain=urls.host, **{**values, "starts_at": start, "ends_at": end},  # type: ignore[arg-type]
+        )
+        if data.recurrence:
+            series_uri = series_uri or event.uri
+            event.series_uri = series_uri
+            event.recurrence_rule = data.recurrence
+        _apply_place(event, place)
+        session.add(event)
+        await session.flush()
+        activity = await federate_event(session, urls, actor, event, verb="Create")
+        if community is not None:
+            await announce_by_community(session, urls, community, activity)
+        created.append(event)
+    return created[0]
 
 
 async def local_event(session: AsyncSession, uri: str) -> tuple[Event, Actor]:
@@ -270,7 +335,9 @@ async def update_event(
     await publishing_actor(session, actor.username, account)
     for key, value in _validated(data, default_timezone).items():
         setattr(event, key, value)
-    if data.place is not None:
+    if data.venue_uri is not None:
+        _apply_place(event, await _venue(session, data.venue_uri))
+    elif data.place is not None:
         _apply_place(event, await _store_place(session, actor, data.place))
     elif event.online_url:
         _apply_place(event, None)

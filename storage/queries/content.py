@@ -84,3 +84,12 @@ async def delete_content_of(session: AsyncSession, actor_id: int, now: datetime)
 
 async def post_by_uri(session: AsyncSession, uri: str) -> Post | None:
     return (await session.exec(select(Post).where(Post.uri == uri))).first()
+
+
+async def place_by_uri(session: AsyncSession, uri: str) -> Place | None:
+    return (await session.exec(select(Place).where(Place.uri == uri))).first()
+
+
+async def venues(session: AsyncSession, *, limit: int = 200) -> list[Place]:
+    query = select(Place).where(Place.is_venue == True).order_by(col(Place.name)).limit(limit)  # noqa: E712
+    return list((await session.exec(query)).all())

@@ -73,7 +73,8 @@ def day_time(instant: datetime, zone: str = "Europe/Paris") -> str:
 
 def display_helpers() -> dict[str, Any]:
     """Formatting functions every page template may call."""
-    return {"day": day, "day_time": day_time, "zone_label": zone_label, "osm_link": osm_link}
+    return {"day": day, "day_time": day_time, "zone_label": zone_label, "osm_link": osm_link,
+            "now": utcnow()}
 
 
 def _offers(event: Event, page_url: str) -> dict[str, Any] | None:
@@ -222,6 +223,7 @@ async def event_page(request: Request) -> Response:
             leaflet=leaflet_available(),
             is_past=(event.ends_at or event.starts_at) < utcnow(),
             page_path=f"/events/{uuid}",
+            page_url=event.url or event.uri,
             ics_url=f"/events/{uuid}.ics",
             host=runtime_of(request).urls.host,
             **display_helpers(),
@@ -274,5 +276,29 @@ async def post_page(request: Request) -> Response:
         )
     return templates_of(request).TemplateResponse(
         request, "post.html", context,
+        headers={"Link": f'<{uri}>; rel="alternate"; type="application/activity+json"', "Vary": "Accept"},
+    )
+
+
+async def venue_page(request: Request) -> Response:
+    from sqlmodel import col, select
+
+    from storage.columns import utcnow
+    from storage.queries.content import place_by_uri
+    from storage.tables import Event
+
+    uri = runtime_of(request).urls.place(request.path_params["uuid"])
+    async with sessions_of(request)() as session:
+        venue = await place_by_uri(session, uri)
+        if venue is None or not venue.is_venue:
+            raise HTTPException(404, "Lieu introuvable")
+        query = (
+            select(Event).where(Event.place_id == venue.id, col(Event.deleted_at).is_(None))
+            .where(col(Event.starts_at) >= utcnow()).order_by(col(Event.starts_at)).limit(50)
+        )
+        events = list((await session.exec(query)).all())
+        region = await region_of(session)
+    return templates_of(request).TemplateResponse(
+        request, "venue.html", {"region": region, "venue": venue, "events": events},
         headers={"Link": f'<{uri}>; rel="alternate"; type="application/activity+json"', "Vary": "Accept"},
     )
