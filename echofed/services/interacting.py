@@ -86,6 +86,8 @@ async def _simple(
     me = await _me(session, username)
     target, author = await resolve_object(fed, session, uri)
     activity_id = fed.urls.activity(str(uuid.uuid4()))
+    if target.local:
+        await _count_locally(session, me, target, kind, activity_id)
     if kind == "Announce":
         payload = vocab.announce(activity_id, me.uri, target.uri, followers=me.followers_url,
                                  published=fed.clock().isoformat().replace("+00:00", "Z"))
@@ -96,6 +98,34 @@ async def _simple(
         audience = Audience(actor_uris=(author.uri,))
     return await record_activity(session, actor=me, payload=payload, audience=audience,
                                  object_uri=target.uri, public=public)
+
+
+async def _count_locally(
+    session: AsyncSession, me: Actor, target: Event | Post, kind: str, activity_id: str
+) -> None:
+    """Our own object: no delivery goes to ourselves, so the interaction is recorded here,
+    with the same rules as a remote one (capacity, approval, one per actor)."""
+    from storage.queries.interactions import interaction_of, participant_count, remove_interaction
+    from storage.tables import Interaction
+
+    assert me.id is not None
+    if kind == "Leave":
+        found = await interaction_of(session, kind="join", actor_id=me.id, object_uri=target.uri)
+        if found is not None and found.id is not None:
+            await remove_interaction(session, found.id)
+        return
+    mapped = {"Like": "like", "Announce": "announce", "Join": "join"}[kind]
+    if await interaction_of(session, kind=mapped, actor_id=me.id, object_uri=target.uri):
+        raise Invalid("uri", "déjà fait")
+    state = "accepted"
+    if isinstance(target, Event) and kind == "Join":
+        full = target.capacity is not None and await participant_count(session, target.uri) >= target.capacity
+        if target.status == "cancelled" or target.join_mode == "external" or full:
+            raise Invalid("uri", "inscriptions fermées pour cet événement")
+        if target.join_mode == "restricted":
+            state = "pending"
+    session.add(Interaction(uri=activity_id, kind=mapped, actor_id=me.id, object_uri=target.uri, state=state))
+    await session.flush()
 
 
 async def like(fed: Federation, session: AsyncSession, username: str, uri: str) -> OutboxActivity:

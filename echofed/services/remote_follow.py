@@ -21,10 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from echofed.errors import EchofedError, NotFound
 from echofed.services.following import resolve_remote
 from echofed.services.interacting import resolve_object
+from federation.actors import ActorUnavailable, instance_signer
 from federation.client import FetchError, UnsafeTarget
 from federation.context import Federation
-from federation.fetch import InvalidHandle, parse_handle
+from federation.fetch import ACTOR_TYPES, InvalidHandle, fetch_object, parse_handle
 from federation.netsafety import UnresolvableHost
+from federation.vocab.jsonld import as_list
 from storage.queries.actors import actor_by_uri, local_actor
 from storage.queries.content import event_by_uri, post_by_uri
 from storage.tables import Actor, Event, Post
@@ -131,6 +133,24 @@ async def _known(session: AsyncSession, fed: Federation, url: str) -> Found | No
     return None
 
 
+async def _fetched(fed: Federation, session: AsyncSession, url: str) -> Found:
+    """Fetch an unknown URL once to learn what it is, then store it through the service that
+    owns that kind of thing (which validates it its own way)."""
+    try:
+        document = await fetch_object(fed.client, url, await instance_signer(fed, session))
+    except (FetchError, ActorUnavailable) as exc:
+        raise NotFound(f"introuvable : {url} ({getattr(exc, 'public_message', exc)})") from None
+    ident = str(document["id"])
+    known = await _known(session, fed, ident)
+    if known is not None:
+        return known
+    types = {kind for kind in as_list(document.get("type")) if isinstance(kind, str)}
+    if types & ACTOR_TYPES:
+        return Found("actor", await resolve_remote(fed, session, ident))
+    item, author = await resolve_object(fed, session, ident)
+    return _found(item, author)
+
+
 async def look_up(fed: Federation, session: AsyncSession, text: str) -> Found:
     """The actor, event or publication a handle or URL designates, fetched when unknown.
 
@@ -146,12 +166,7 @@ async def look_up(fed: Federation, session: AsyncSession, text: str) -> Found:
             return known
         if fed.urls.is_local(text):
             raise NotFound(f"rien ici à l'adresse {text}")
-        try:
-            return Found("actor", await resolve_remote(fed, session, text))
-        except NotFound:
-            pass  # not an actor: perhaps an event or a publication
-        item, author = await resolve_object(fed, session, text)
-        return _found(item, author)
+        return await _fetched(fed, session, text)
     try:
         user, host = parse_handle(text)
     except InvalidHandle:
