@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401
+from storage.fulltext import include_object
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -55,7 +56,8 @@ def head_revision() -> str | None:
 
 def _diff(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "render_as_batch": True}
+        connection,
+        opts={"compare_type": True, "render_as_batch": True, "include_object": include_object},
     )
     return list(compare_metadata(context, SQLModel.metadata))
 

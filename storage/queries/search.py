@@ -3,8 +3,9 @@
 Portable on SQLite and PostgreSQL: each word is a ``LIKE`` on the searched columns joined into
 one text, with case and the usual Latin accents folded on both sides (``Musée`` finds
 ``musee`` and the reverse). SQLite's ``lower()`` only knows ASCII, so accented capitals are
-replaced explicitly before it. Full-text search (tsvector / FTS5) will replace this later; the
-functions' signatures are meant to stay.
+replaced explicitly before it. Events and publications go through full-text indexes (FTS5 on
+SQLite, French text search on PostgreSQL; see storage.fulltext); actors, a small table, keep
+the folded ``LIKE``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, or_
+import re
+
+from sqlalchemy import String, and_, case, func, or_, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.fulltext import EVENT_TEXT, PG_CONFIG, POST_TEXT
 from storage.tables import Actor, Event, Post, Visibility
 
 MAX_WORDS = 8
@@ -144,6 +148,37 @@ def _all_words(text: Any, words: list[str]) -> Any:
     return and_(*(text.like(f"%{_escape_like(word)}%", escape="\\") for word in words))
 
 
+_TOKEN = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def fts_terms(words: list[str]) -> list[str]:
+    """Words reduced to letters and digits (what both full-text engines index)."""
+    terms: list[str] = []
+    for word in words:
+        terms.extend(t for t in _TOKEN.split(word) if t)
+    return terms[:MAX_WORDS]
+
+
+def _matches(session: AsyncSession, table: str, words: list[str]) -> Any:
+    """Ids of rows whose full-text index holds every word as a prefix (FTS5 on SQLite, the
+    ``echofed_fr`` configuration on PostgreSQL)."""
+    terms = fts_terms(words)
+    if not terms:
+        return None
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        return text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_{table}").bindparams(
+            **{f"fts_{table}": query}
+        )
+    document = EVENT_TEXT if table == "event" else POST_TEXT
+    query = " & ".join(f"{t}:*" for t in terms)
+    return text(
+        f"SELECT id FROM {table} WHERE to_tsvector('{PG_CONFIG}', {document}) "
+        f"@@ to_tsquery('{PG_CONFIG}', :fts_{table})"
+    ).bindparams(**{f"fts_{table}": query})
+
+
 async def search_events(
     session: AsyncSession, words: list[str], *, now: datetime, limit: int = 20
 ) -> list[tuple[Event, Actor]]:
@@ -151,8 +186,9 @@ async def search_events(
     (soonest first), then past ones (latest first)."""
     if not words:
         return []
-    await _prepare(session)
-    text = _text(Event.title, Event.summary, Event.city, json_words(Event.tags))
+    matching = _matches(session, "event", words)
+    if matching is None:
+        return []
     coming = or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now)
     query = (
         select(Event, Actor)
@@ -160,7 +196,7 @@ async def search_events(
         .where(
             col(Event.deleted_at).is_(None),
             Event.visibility == Visibility.PUBLIC,
-            _all_words(text, words),
+            col(Event.id).in_(matching),
         )
         .order_by(
             case((coming, 0), else_=1),
@@ -179,15 +215,16 @@ async def search_posts(
     """Articles, resources, offers and calls whose title, summary or tags hold every word."""
     if not words:
         return []
-    await _prepare(session)
-    text = _text(Post.title, Post.summary, json_words(Post.tags))
+    matching = _matches(session, "post", words)
+    if matching is None:
+        return []
     query = (
         select(Post, Actor)
         .join(Actor, col(Actor.id) == Post.actor_id)
         .where(
             col(Post.deleted_at).is_(None),
             col(Post.kind).in_(SEARCHABLE_POST_KINDS),
-            _all_words(text, words),
+            col(Post.id).in_(matching),
         )
         .order_by(col(Post.published_at).desc(), col(Post.id).desc())
         .limit(max(1, min(limit, MAX_RESULTS)))

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from tests.e2e.instances import Instance, make_instance, wait_for
@@ -64,6 +65,8 @@ def test_regions_discover_each_other(regions: tuple[Instance, Instance, Instance
     wait_for(lambda: {"Nuit des étoiles", "Grandes marées"} <= set(remote_events(a)), what="events in A")
     assert remote_events(a)["Nuit des étoiles"][3] == b.host
     assert remote_events(a)["Grandes marées"][3] == c.host
+    found = httpx2.get(f"{a.base}/recherche", params={"q": "marees brest"}).text
+    assert "Grandes marées" in found and c.host in found
 
     # a second path (a direct follow of the organisation) does not duplicate the event
     a.cli("follow", f"@planetarium@{b.host}", "--as", "ana")
