@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                             await runner.stop()
 
     https = (settings.base_url or "").startswith("https://")
+    if https and settings.insecure_secret:
+        log.warning("ECHOFED_SECRET_KEY is the development default: set a secret in production")
     app = Starlette(
         routes=routes(),
         lifespan=lifespan,

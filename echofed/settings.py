@@ -15,6 +15,7 @@ from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEV_SECRET = "dev-insecure-secret-change-me"
 VAR_DIR = Path("var")
 
 
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     base_url: str | None = None
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'echofed.db'}"
     redis_url: str | None = None
-    secret_key: str = "dev-insecure-secret-change-me"
+    secret_key: str = "dev-insecure-secret-change-me"  # DEV_SECRET
     demo: bool = True
     allow_private_addresses: bool = False
     authorized_fetch: bool = False
@@ -57,6 +58,18 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[int, Field(ge=1, le=1000)] = 32
     delivery_concurrency_per_host: Annotated[int, Field(ge=1, le=64)] = 4
     sweep_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
+    map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
+    signup_approval: bool = False
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "echofed <noreply@localhost>"
+    smtp_starttls: bool = True
+    geocoder_url: str = "https://nominatim.openstreetmap.org"
+    media_dir: str = str(VAR_DIR / "media")
+    max_upload_bytes: Annotated[int, Field(gt=1024, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
 
     @field_validator("base_url")
     @classmethod
@@ -68,6 +81,17 @@ class Settings(BaseSettings):
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError("must be an origin such as https://grandest.example (no path)")
         return f"{parts.scheme}://{parts.netloc}".lower()
+
+    @field_validator("secret_key")
+    @classmethod
+    def _non_empty_secret(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("at least 16 characters (generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return value
+
+    @property
+    def insecure_secret(self) -> bool:
+        return self.secret_key == DEV_SECRET
 
     @field_validator("database_url")
     @classmethod
