@@ -187,6 +187,28 @@ async def cmd_account_create(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+async def cmd_account_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.tokens import approve_account
+
+    async with open_runtime(settings) as runtime:
+        async with runtime.sessions() as session, session.begin():
+            account = await approve_account(session, args.email)
+    print(f"Compte approuvé : {account.email}")
+    return 0
+
+
+async def cmd_account_pending(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.tokens import pending_accounts
+
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        accounts = await pending_accounts(session)
+    if not accounts:
+        print("Aucun compte en attente.")
+    for account in accounts:
+        print(f"{account.email}\t{account.display_name}\t{account.created_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
 def _member(text: str) -> tuple[str, str]:
     email, _, role = text.partition(":")
     return email.strip(), (role.strip() or "editor")
@@ -654,6 +676,12 @@ def build_parser() -> argparse.ArgumentParser:
     acreate.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
     acreate.add_argument("--no-password", action="store_true", help="compte sans mot de passe")
     acreate.set_defaults(handler=cmd_account_create)
+    aapprove = account_sub.add_parser("approve", help="approuver un compte en attente (ECHOFED_SIGNUP_APPROVAL)")
+    aapprove.add_argument("email")
+    aapprove.set_defaults(handler=cmd_account_approve)
+    account_sub.add_parser("pending", help="comptes en attente d'approbation").set_defaults(
+        handler=cmd_account_pending
+    )
 
     actor = sub.add_parser("actor", help="acteurs (personnes, organisations, groupes)")
     actor_sub = actor.add_subparsers(dest="actor_command", metavar="ACTION", required=True)

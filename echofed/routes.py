@@ -22,6 +22,7 @@ from web.pages import accounts, objects, publish
 from web.pages.actors import profile
 from web.pages.home import home
 from web.pages import actors as actor_pages, interact, lists, search
+from web.pages import agenda as agenda_pages, map as map_pages
 from web.templating import STATIC_DIR
 
 
@@ -101,5 +102,11 @@ def routes() -> list[BaseRoute]:
         Route("/suivre-a-distance", actor_pages.remote_follow, methods=["POST"], name="remote_follow"),
         Route("/authorize_interaction", interact.authorize_interaction, methods=["GET"]),
         Route("/authorize_interaction", interact.interact, methods=["POST"]),
+        # Agenda and live map (vendor mounts before /static)
+        Route("/agenda", agenda_pages.agenda, methods=["GET"], name="agenda"),
+        Route("/carte", map_pages.map_page, methods=["GET"], name="map"),
+        Route("/carte/evenements.geojson", map_pages.events_geojson, methods=["GET"], name="map_geojson"),
+        Route("/carte/flux", map_pages.live_updates, methods=["GET"], name="map_stream"),
+        *map_pages.vendor_mounts(),
         Mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -23,11 +23,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from echofed.errors import Invalid
+from echofed.settings import Settings
 from web.i18n import _
 
 MAX_FIELD = 50_000  # characters in one text field
 FORM_OVERHEAD = 1024 * 1024  # room for the text fields beside an upload
-DEFAULT_MAX_UPLOAD = 5 * 1024 * 1024
 MEDIA_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
@@ -96,7 +96,9 @@ class Form:
         self.errors.setdefault(FIELD_ALIASES.get(field, field), message)
 
     def invalid(self, exc: Invalid) -> None:
-        self.add_error(exc.field, exc.reason)
+        """Record a service's refusal; its (French) reason is translated when the catalogue
+        knows it."""
+        self.add_error(exc.field, _(exc.reason))
 
     @property
     def ok(self) -> bool:
@@ -114,12 +116,12 @@ async def read_form(request: Request, *, max_bytes: int = FORM_OVERHEAD) -> Form
     return Form(await request.form(max_files=4, max_fields=300))
 
 
-def max_upload_bytes(settings: Any) -> int:
-    return int(getattr(settings, "max_upload_bytes", DEFAULT_MAX_UPLOAD) or DEFAULT_MAX_UPLOAD)
+def max_upload_bytes(settings: Settings) -> int:
+    return settings.max_upload_bytes
 
 
-def media_dir(settings: Any) -> Path:
-    return Path(getattr(settings, "media_dir", None) or Path("var") / "media")
+def media_dir(settings: Settings) -> Path:
+    return Path(settings.media_dir)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
-
 import anyio.to_thread
+
+from echofed.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +32,15 @@ class MailConfig:
     timeout: float = 10.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> MailConfig:
-        """Read the ``smtp_*`` settings (absent ones take their defaults)."""
+    def from_settings(cls, settings: Settings) -> MailConfig:
+        """The ``ECHOFED_SMTP_*`` settings."""
         return cls(
-            host=getattr(settings, "smtp_host", None) or None,
-            port=int(getattr(settings, "smtp_port", 587) or 587),
-            user=getattr(settings, "smtp_user", None) or None,
-            password=getattr(settings, "smtp_password", None) or None,
-            sender=getattr(settings, "smtp_from", None) or "echofed@localhost",
-            starttls=bool(getattr(settings, "smtp_starttls", True)),
+            host=settings.smtp_host or None,
+            port=settings.smtp_port,
+            user=settings.smtp_user or None,
+            password=settings.smtp_password or None,
+            sender=settings.smtp_from,
+            starttls=settings.smtp_starttls,
         )
 
 

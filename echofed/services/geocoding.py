@@ -12,7 +12,9 @@ says so and keeps working with manual coordinates.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -125,6 +127,7 @@ class NominatimGeocoder:
         timeout: float = 5.0,
         country_codes: str | None = "fr",
         language: str = "fr",
+        min_interval: float = 1.0,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -132,7 +135,17 @@ class NominatimGeocoder:
         self.timeout = timeout
         self.country_codes = country_codes
         self.language = language
+        self.min_interval = min_interval  # Nominatim's policy: one request per second at most
         self._transport = transport
+        self._pace = asyncio.Lock()
+        self._last_request = -min_interval
+
+    async def _wait_turn(self) -> None:
+        async with self._pace:
+            wait = self._last_request + self.min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_request = time.monotonic()
 
     async def search(self, query: str, *, limit: int = MAX_RESULTS) -> list[GeocodedPlace]:
         query = " ".join(query.split())[:MAX_QUERY]
@@ -144,6 +157,7 @@ class NominatimGeocoder:
         if self.country_codes:
             params["countrycodes"] = self.country_codes
         headers = {"User-Agent": self.user_agent, "Accept-Language": self.language}
+        await self._wait_turn()
         try:
             async with httpx2.AsyncClient(
                 timeout=self.timeout, transport=self._transport, follow_redirects=False

@@ -16,6 +16,8 @@ Every POST checks the session's CSRF token first; writes happen in one transacti
 from __future__ import annotations
 
 import logging
+import secrets
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +32,7 @@ from echofed.services.accounts import (
     check_password,
     create_account,
     create_actor,
+    hash_password,
     validate_username,
 )
 from echofed.services.tokens import (
@@ -88,6 +91,7 @@ async def render(
 
 
 def setting(request: Request, name: str, default: Any) -> Any:
+    """An optional setting that ``Settings`` may not declare (yet): its default otherwise."""
     value = getattr(request.app.state.settings, name, default)
     return default if value is None else value
 
@@ -121,6 +125,12 @@ def _limiter(request: Request, name: str) -> RateLimiter:
     return limiter
 
 
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    """Checked for unknown addresses, so answers take as long whether an account exists."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client else "?"
 
@@ -135,8 +145,12 @@ async def _posted(request: Request) -> Form:
 # Sign up, sign in, sign out
 
 
+class _Abort(Exception):
+    """Leave a transaction without writing (the form has errors)."""
+
+
 async def signup(request: Request) -> Response:
-    approval = bool(setting(request, "signup_approval", False))
+    approval = request.app.state.settings.signup_approval
     async with sessions_of(request)() as session:
         if request.method == "GET":
             if await current_account(request, session) is not None:
@@ -194,10 +208,6 @@ async def signup(request: Request) -> Response:
         return RedirectResponse("/compte", status_code=303)
 
 
-class _Abort(Exception):
-    """Leave a transaction without writing (the form has errors)."""
-
-
 async def signin(request: Request) -> Response:
     async with sessions_of(request)() as session:
         if request.method == "GET":
@@ -212,7 +222,8 @@ async def signin(request: Request) -> Response:
                 status_code=429, headers={"Retry-After": str(int(SIGN_IN_WINDOW))},
             )
         account = await account_by_email(session, email) if email else None
-        if account is None or not check_password(account.password_hash, form.get("password")):
+        password_hash = account.password_hash if account is not None else _decoy_hash()
+        if not check_password(password_hash, form.get("password")) or account is None:
             form.add_error("email", _("adresse e-mail ou mot de passe incorrect"))
             return await render(request, session, "account/signin.html", form=form, status_code=401)
         if not account.is_approved:
@@ -274,7 +285,7 @@ async def new_password(request: Request) -> Response:
                 await account_for_reset(session, secret, token)
             except Invalid as exc:
                 return await render(
-                    request, session, "account/reset.html", form=Form(), token_error=exc.reason,
+                    request, session, "account/reset.html", form=Form(), token_error=_(exc.reason),
                     status_code=400,
                 )
             return await render(request, session, "account/reset.html", form=Form({"token": token}))
@@ -288,7 +299,7 @@ async def new_password(request: Request) -> Response:
         except Invalid as exc:
             if exc.field == "token":
                 return await render(
-                    request, session, "account/reset.html", form=Form(), token_error=exc.reason,
+                    request, session, "account/reset.html", form=Form(), token_error=_(exc.reason),
                     status_code=400,
                 )
             form.invalid(exc)
@@ -479,7 +490,7 @@ async def remove(request: Request) -> Response:
                 organisation = await managed_organisation(session, username, account)
                 await remove_member(session, organisation, request.path_params["account_id"])
         except Conflict as exc:
-            flash(request, exc.public_message)
+            flash(request, _(exc.public_message))
         else:
             flash(request, _("Le membre a été retiré."))
     return RedirectResponse(f"/compte/organisations/{username}", status_code=303)

@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import NoMatchFound
 
 from echofed.errors import Forbidden, Invalid, NotFound
 from echofed.services.geocoding import Geocoder, GeocodingUnavailable, geocoder_from
@@ -65,8 +66,6 @@ from web.pages.accounts import flash, render, setting, sign_in_redirect
 from web.state import region_of, runtime_of, sessions_of
 from web.templating import STATIC_DIR
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 STATUS_CHOICES = (
     EventStatus.SCHEDULED, EventStatus.POSTPONED, EventStatus.CANCELLED, EventStatus.TENTATIVE
 )
@@ -116,11 +115,22 @@ async def _choices(session: AsyncSession, account: Account) -> list[tuple[str, s
     ]
 
 
+def _leaflet_base(request: Request) -> str | None:
+    """Where Leaflet is served (``/static/vendor/leaflet/``), or None when it is not installed:
+    the form then keeps its plain latitude and longitude fields."""
+    try:
+        return str(request.app.url_path_for("vendor_leaflet", path="/"))
+    except NoMatchFound:
+        if (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").is_file():
+            return "/static/vendor/leaflet/"
+        return None
+
+
 def _map_settings(request: Request, region: Any) -> dict[str, Any]:
     return {
-        "leaflet": (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").is_file(),
-        "tiles": setting(request, "tile_url", OSM_TILES),
-        "attribution": setting(request, "tile_attribution", OSM_ATTRIBUTION),
+        "leaflet": _leaflet_base(request),
+        "tiles": request.app.state.settings.map_tiles_url,
+        "attribution": request.app.state.settings.map_attribution,
         "center": (region.center_lat, region.center_lon),
         "zoom": region.zoom,
     }
@@ -153,7 +163,7 @@ def geocoder_of(request: Request) -> Geocoder:
     if geocoder is None:
         base = runtime_of(request).urls.base
         geocoder = geocoder_from(
-            setting(request, "geocoder_url", None),
+            request.app.state.settings.geocoder_url,
             user_agent=setting(request, "geocoder_user_agent", f"echofed (+{base}/)"),
             timeout=float(setting(request, "geocoder_timeout", 5.0)),
             country_codes=setting(request, "geocoder_countries", "fr"),
@@ -386,11 +396,15 @@ async def _event_form(request: Request, *, uri: str | None) -> Response:
                 form = _event_form_values(event, place)
         region_zone = (await region_of(session)).timezone
         await session.commit()  # end the reads; loaded objects stay usable (no expiry on commit)
-        if form is None:  # a new, empty form
-            wanted = request.query_params.get("as", "")
-            form = Form({"as": wanted if wanted in dict(choices) else (choices[0][0] if choices else ""),
-                         "country": "FR", "join-mode": "free"})
+        if request.method == "GET":
+            if form is None:  # a new, empty form
+                wanted = request.query_params.get("as", "")
+                form = Form({
+                    "as": wanted if wanted in dict(choices) else (choices[0][0] if choices else ""),
+                    "country": "FR", "join-mode": "free",
+                })
             return await _event_page(request, session, form, choices=choices, editing=editing)
+        assert form is not None
 
         action = form.get("action") or "save"
         image_url = await _image_url(request, form)
@@ -567,7 +581,9 @@ def _post_preview(post: Post, actor: Actor, city: str) -> dict[str, Any]:
 
 
 async def post_new(request: Request) -> Response:
-    spec = POST_FORMS[request.path_params["kind"]]
+    spec = POST_FORMS.get(request.path_params["kind"])
+    if spec is None:
+        raise HTTPException(404, _("Page introuvable"))
     form: Form | None = None
     if request.method == "POST":
         form = await read_form(
