@@ -140,9 +140,10 @@ def actor_documents(ports: list[int], keys: list[dict[str, str]]) -> tuple[list[
 
 
 async def _key_server(spec_path: Path) -> None:
+    """Bind ``hosts`` ports (chosen by the kernel), serve the actors, write the ports back."""
     spec = json.loads(spec_path.read_text())
-    docs = {k: v.encode() for k, v in spec["docs"].items()}
     stats = {"gets": 0, "paths": set()}
+    docs: dict[str, bytes] = {}
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         port = writer.get_extra_info("sockname")[1]
@@ -177,7 +178,13 @@ async def _key_server(spec_path: Path) -> None:
         finally:
             writer.close()
 
-    servers = [await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024) for port in spec["ports"]]
+    servers = [await asyncio.start_server(serve, "127.0.0.1", 0, backlog=1024) for _ in range(spec["hosts"])]
+    ports = [server.sockets[0].getsockname()[1] for server in servers]
+    _ids, built = actor_documents(ports, ensure_keys(spec["actors"]))
+    docs.update(built)
+    pending = Path(spec["ready"] + ".tmp")
+    pending.write_text(json.dumps({"ports": ports}))
+    pending.rename(spec["ready"])
     print("keyserver ready", flush=True)
     try:
         await asyncio.Event().wait()
@@ -381,6 +388,9 @@ function delay()
 end
 
 function request()
+  -- At start-up wrk calls request() once, without sending it, to check the script: every
+  -- real call follows a delay() that reserved a request.
+  if sent >= reserved then return reqs[1] end
   sent = sent + 1
   if first_us == 0 then first_us = now_us() end
   return reqs[sent]
@@ -461,14 +471,19 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
     rng = random.Random(args.seed)
     result: dict[str, Any] = {"database": kind, "phases": []}
     try:
-        ports = [free_port() for _ in range(args.hosts)]
-        actor_ids, docs = actor_documents(ports, keys)
-        spec = work / "keyserver.json"
-        spec.write_text(json.dumps({"ports": ports, "docs": {k: v.decode() for k, v in docs.items()}}))
+        spec, ready = work / "keyserver.json", work / "keyserver.ready"
+        spec.write_text(json.dumps({"hosts": args.hosts, "actors": args.actors, "ready": str(ready)}))
         keyserver = processes.start(
             "keyserver", [PYTHON, str(Path(__file__).resolve()), "keyserver", str(spec)],
             dict(os.environ), work / "keyserver.log",
         )
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            if keyserver.popen.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"key server did not start:\n{keyserver.tail()}")
+            time.sleep(0.05)
+        ports = json.loads(ready.read_text())["ports"]
+        actor_ids, _docs = actor_documents(ports, keys)
         wait_http(f"http://127.0.0.1:{ports[0]}/__stats", keyserver)
 
         with database(kind, "inbox", work) as db, _jobs_env(args.jobs) as jobs_env:
@@ -565,7 +580,7 @@ def _start_profiler(processes: Processes, server: Any, work: Path, kind: str, na
     target = server.all_pids()[-1]  # the (last) worker process, or the single process
     out = Path(args.profile)
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = [spy, "record", "-p", str(target), "-o", str(out), "-f", "speedscope" if str(out).endswith(".json") else "flamegraph", "-r", "200", "--nonblocking"]
+    argv = [spy, "record", "-p", str(target), "-o", str(out), "-f", {".json": "speedscope", ".txt": "raw"}.get(out.suffix, "flamegraph"), "-r", "200", "--nonblocking"]
     return processes.start("py-spy", argv, dict(os.environ), work / "py-spy.log")
 
 
@@ -621,6 +636,7 @@ def main(argv: list[str]) -> int:
         return 0
     args = parse_args(argv)
     require_wrk()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop our processes on the way out
     started = time.monotonic()
     keys = ensure_keys(args.actors)
     facts = machine_facts()

@@ -75,6 +75,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         log_level=settings.log_level.lower(),
         access_log=False,
+        timeout_graceful_shutdown=5,  # open live-map streams must not hold a restart
     )
     return 0
 

@@ -19,12 +19,15 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 from federation.context import Federation
-from federation.delivery import deliver, expand_fanout, sweep
+from federation.delivery import deliver, enqueue_all, expand_fanout, lease_for_timeout, sweep
 from federation.inbox.dispatch import process_inbox_item
 
 log = logging.getLogger(__name__)
 ARQ_QUEUE = "echofed:jobs"
+ARQ_JOB_TIMEOUT = 300
+ARQ_IN_PROGRESS_SECONDS = ARQ_JOB_TIMEOUT + 10  # arq's hold on a started job id
 SWEEP_SECONDS = 5
+ENQUEUE_CHUNK = 100  # jobs looked up in one Redis round trip, then enqueued concurrently
 
 JOB_SECONDS = Histogram(
     "echofed_job_seconds", "Job run time", ["job"],
@@ -35,8 +38,7 @@ JOB_OUTCOMES = Counter("echofed_job_outcomes_total", "Jobs run by outcome", ["jo
 
 async def _fanout(fed: Federation, fanout_id: int) -> str:
     created = await expand_fanout(fed, fanout_id)
-    for delivery_id in created:
-        await fed.scheduler.enqueue("deliver", delivery_id, key=f"deliver:{delivery_id}:1")
+    await enqueue_all(fed, "deliver", [(d, f"deliver:{d}:1") for d in created])
     return f"{len(created)} deliveries"
 
 
@@ -162,31 +164,83 @@ class EmbeddedRunner:
 
 
 class ArqScheduler:
-    """Schedules jobs on Redis for ``echofed worker`` processes."""
+    """Schedules jobs on Redis for ``echofed worker`` processes.
 
-    def __init__(self, pool: Any) -> None:
+    arq keeps a job id "in progress" for ``ARQ_IN_PROGRESS_SECONDS`` after a worker starts it,
+    and refuses a new job under that id meanwhile: a job started by a worker that was then
+    killed would wait minutes. When the sweep asks again for a job that has been in progress
+    for more than ``presume_dead_after`` seconds, a twin is queued under an id of its own; the
+    row's lease lets only one of them do the work.
+    """
+
+    def __init__(self, pool: Any, *, presume_dead_after: float = 60.0) -> None:
         self.pool = pool
+        self.presume_dead_after = presume_dead_after
 
     async def enqueue(
         self, job: str, *args: Any, key: str | None = None, defer_until: datetime | None = None
     ) -> None:
         try:
-            await self.pool.enqueue_job(
+            queued = await self.pool.enqueue_job(
                 job, *args, _job_id=key, _defer_until=defer_until, _queue_name=ARQ_QUEUE
             )
+            if queued is None and key is not None and defer_until is None:
+                twin = await self._twin_of_abandoned(key)
+                if twin is not None:
+                    log.warning("job presumed abandoned, queued again", extra={"job": key})
+                    await self.pool.enqueue_job(job, *args, _job_id=twin, _queue_name=ARQ_QUEUE)
         except Exception as exc:  # Redis down: the sweep re-queues from the database later
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
+
+    async def enqueue_many(self, job: str, items: list[tuple[int, str]]) -> None:
+        """Schedule ``job`` for each (argument, key) not already queued: one round trip to
+        learn which keys Redis holds, then the missing jobs (and the twins of abandoned ones)."""
+        from arq.constants import in_progress_key_prefix, job_key_prefix
+
+        try:
+            for start in range(0, len(items), ENQUEUE_CHUNK):
+                chunk = items[start:start + ENQUEUE_CHUNK]
+                async with self.pool.pipeline(transaction=False) as pipe:
+                    for _, key in chunk:
+                        pipe.exists(job_key_prefix + key)
+                        pipe.pttl(in_progress_key_prefix + key)
+                    known = await pipe.execute()
+                calls = []
+                for n, (arg, key) in enumerate(chunk):
+                    exists, remaining_ms = known[2 * n], known[2 * n + 1]
+                    if not exists:
+                        calls.append(self.pool.enqueue_job(job, arg, _job_id=key, _queue_name=ARQ_QUEUE))
+                    elif (twin := self._twin_key(key, remaining_ms)) is not None:
+                        log.warning("job presumed abandoned, queued again", extra={"job": key})
+                        calls.append(self.pool.enqueue_job(job, arg, _job_id=twin, _queue_name=ARQ_QUEUE))
+                await asyncio.gather(*calls)
+        except Exception as exc:  # Redis down: the sweep re-queues from the database later
+            log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
+
+    async def _twin_of_abandoned(self, key: str) -> str | None:
+        from arq.constants import in_progress_key_prefix
+
+        return self._twin_key(key, await self.pool.pttl(in_progress_key_prefix + key))
+
+    def _twin_key(self, key: str, remaining_ms: int | None) -> str | None:
+        if remaining_ms is None or remaining_ms < 0:  # queued, not started: nothing to do
+            return None
+        running = ARQ_IN_PROGRESS_SECONDS - remaining_ms / 1000
+        if running < self.presume_dead_after:
+            return None
+        started = time.time() - running
+        return f"{key}:again{started // 10:.0f}"  # the same twin for every later sweep
 
     async def close(self) -> None:
         await self.pool.aclose()
 
 
-async def open_arq_scheduler(redis_url: str) -> ArqScheduler:
+async def open_arq_scheduler(redis_url: str, *, presume_dead_after: float = 60.0) -> ArqScheduler:
     from arq import create_pool
     from arq.connections import RedisSettings
 
     pool = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=ARQ_QUEUE)
-    return ArqScheduler(pool)
+    return ArqScheduler(pool, presume_dead_after=presume_dead_after)
 
 
 def arq_functions() -> list[Any]:
@@ -212,7 +266,9 @@ async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
     from echofed.runtime import federation_for, open_runtime
 
     async with open_runtime(settings) as runtime:
-        scheduler = await open_arq_scheduler(settings.redis_url)
+        # A job still running after its delivery's lease has expired belongs to a dead worker.
+        lease = lease_for_timeout(settings.delivery_timeout).total_seconds()
+        scheduler = await open_arq_scheduler(settings.redis_url, presume_dead_after=lease)
         async with federation_for(runtime, scheduler) as fed:
             # Not an arq cron: cron has a one-second grain and ECHOFED_SWEEP_SECONDS may be less.
             sweeper = asyncio.create_task(sweep_forever(fed, settings.sweep_seconds))
@@ -224,12 +280,17 @@ async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
                 burst=burst,
                 keep_result=0,
                 max_jobs=settings.worker_concurrency,
-                job_timeout=300,
+                job_timeout=ARQ_JOB_TIMEOUT,
                 poll_delay=0.2,
                 handle_signals=not burst,
             )
             try:
                 await worker.async_run()
+            except asyncio.CancelledError:
+                # SIGTERM/SIGINT: arq cancels its own main task; that is a clean stop, not ours.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
             finally:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

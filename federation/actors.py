@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FetchError, Signer
@@ -58,29 +58,28 @@ async def store_actor(
 ) -> Actor:
     """Insert or refresh a remote actor from a validated document.
 
-    Two requests signed by the same unknown actor may both fetch and insert it: the insert runs
-    in a savepoint, and the loser of that race updates the winner's row instead.
+    Two requests signed by the same unknown actor may both fetch and insert it: the row is
+    inserted with ``ON CONFLICT (uri) DO NOTHING`` (which waits for the other transaction), so
+    the second one reads the first one's row instead of failing; nothing is committed here.
     """
     data = parse_actor(document)
     actor = await actor_by_uri(session, data.id)
     if actor is None:
-        actor = Actor(uri=data.id, username=data.preferred_username, domain=host_of(data.id), inbox=data.inbox)
-        apply_actor_data(actor, data, document, now)
-        if session.get_bind().dialect.name == "sqlite":
-            # pysqlite opens no transaction before a SAVEPOINT, so releasing it would commit
-            # the actor even when the caller rolls back (a refused request); SQLite
-            # serialises writers anyway.
-            session.add(actor)
+        fresh = Actor(uri=data.id, username=data.preferred_username, domain=host_of(data.id), inbox=data.inbox)
+        apply_actor_data(fresh, data, document, now)
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = fresh.model_dump(exclude={"id"})
+        await session.exec(  # type: ignore[call-overload]
+            insert(Actor).values(**values).on_conflict_do_nothing(index_elements=["uri"])
+        )
+        actor = await actor_by_uri(session, data.id)
+        if actor is None:  # the other transaction rolled back after all: insert ours
+            session.add(fresh)
             await session.flush()
-            return actor
-        try:
-            async with session.begin_nested():
-                session.add(actor)
-            return actor
-        except IntegrityError:
-            actor = await actor_by_uri(session, data.id)
-            if actor is None:  # another unique key (username@domain) is taken
-                raise InvalidActor("another actor holds this name on that host") from None
+            return fresh
+        if actor.fetched_at == now:
+            return actor  # ours
     if actor.local:
         raise InvalidActor("a remote document cannot replace a local actor")
     apply_actor_data(actor, data, document, now)

@@ -78,7 +78,7 @@ async def store_remote_event(
     event.visibility = _visibility(data.to, data.cc)
     event.comments_enabled = data.comments_enabled
     event.raw = raw
-    event.updated_at = data.updated or now
+    event.updated_at = now  # when it changed here (the live map and feeds follow local changes)
     session.add(event)
     await session.flush()
     return event
@@ -108,7 +108,7 @@ async def store_remote_post(
     post.deadline, post.link_url = data.deadline, data.link_url
     post.in_reply_to = data.in_reply_to
     post.raw = raw
-    post.updated_at = data.updated or now
+    post.updated_at = now
     session.add(post)
     await session.flush()
     return post
@@ -121,6 +121,7 @@ async def tombstone(session: AsyncSession, uri: str, sender_host: str, now: date
         if item is not None and not item.local and host_of(item.uri) == sender_host:
             if item.deleted_at is None:
                 item.deleted_at = now
+                item.updated_at = now
                 session.add(item)
             found = True
     return found

@@ -14,8 +14,12 @@ hand the row to another worker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,7 +154,8 @@ async def expand_fanout(fed: Federation, fanout_id: int) -> list[int]:
             return created
 
 
-async def _mark_host(session: AsyncSession, fed: Federation, host: str, ok: bool, error: str | None) -> None:
+async def _mark_host(session: AsyncSession, fed: Federation, host: str, ok: bool, error: str | None) -> bool:
+    """Record a success or a failure of ``host``; True when this failure made it unavailable."""
     now = fed.clock()
     health = await rows.domain_health(session, host)
     if health is None:
@@ -166,7 +171,7 @@ async def _mark_host(session: AsyncSession, fed: Federation, host: str, ok: bool
         if recovered:
             moved = await rows.unpark_host(session, host, now)
             log.info("host available again", extra={"host": host, "resumed": moved})
-        return
+        return False
     health.consecutive_failures += 1
     health.last_failure_at = now
     health.last_error = (error or "")[:500]
@@ -179,7 +184,9 @@ async def _mark_host(session: AsyncSession, fed: Federation, host: str, ok: bool
         await session.flush()
         parked = await rows.park_host(session, host)
         log.warning("host marked unavailable", extra={"host": host, "parked": parked})
+        return True
     session.add(health)
+    return False
 
 
 async def host_answered(fed: Federation, host: str) -> None:
@@ -201,86 +208,235 @@ def delivery_lease(fed: Federation) -> timedelta:
     return min(fed.config.lease, lease_for_timeout(fed.client.policy.timeout))
 
 
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    body: bytes
+    signer: Signer
+
+
+# Recorded activities never change: each process keeps the last few serialised and with their
+# sender's key, per database, instead of loading and re-encoding them for every inbox.
+_OUTGOING: weakref.WeakKeyDictionary[Any, OrderedDict[int, _Outgoing]] = weakref.WeakKeyDictionary()
+_OUTGOING_SIZE = 64
+# A healthy host's record is written on success at most this often, not for every delivery.
+_SUCCESS_NOTE_EVERY = timedelta(minutes=10)
+
+
+async def _outgoing(fed: Federation, session: AsyncSession, activity_id: int) -> _Outgoing:
+    cache = _OUTGOING.setdefault(fed.sessions, OrderedDict())
+    found = cache.get(activity_id)
+    if found is not None:
+        cache.move_to_end(activity_id)
+        return found
+    activity = await session.get(OutboxActivity, activity_id)
+    assert activity is not None
+    sender = await session.get(Actor, activity.actor_id)
+    assert sender is not None and sender.private_key_pem and sender.public_key_id
+    found = _Outgoing(
+        json.dumps(activity.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+        Signer(key_id=sender.public_key_id, private_key_pem=sender.private_key_pem),
+    )
+    cache[activity_id] = found
+    if len(cache) > _OUTGOING_SIZE:
+        cache.popitem(last=False)
+    return found
+
+
+def _healthy(health: DomainHealth | None, now: datetime) -> bool:
+    """Nothing to record after a success: no failure on file and a recent note of success."""
+    return health is None or (
+        health.available and health.failing_since is None and health.consecutive_failures == 0
+        and health.last_success_at is not None and now - health.last_success_at < _SUCCESS_NOTE_EVERY
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    row: rows.ClaimedDelivery
+    health: DomainHealth | None  # as read when claimed
+    outgoing: _Outgoing | None  # None: parked instead (its host is unavailable)
+    at: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    claim: _Claim
+    outcome: PostOutcome
+    probe: bool
+
+
+async def _claim_many(fed: Federation, ids: list[int], *, probe: bool = False) -> dict[int, _Claim]:
+    """Lease the rows still waiting (one UPDATE), park those whose host is unavailable, and
+    load what their POSTs need; rows held elsewhere or done are left out."""
+    state = DeliveryState.PARKED if probe else DeliveryState.PENDING
+    async with fed.sessions() as session, session.begin():
+        now = fed.clock()
+        until = now + delivery_lease(fed)
+        claimed = await rows.claim_deliveries(session, ids, now=now, until=until, state=state)
+        health = await rows.domain_healths(session, {c.host for c in claimed})
+        parked = [c.id for c in claimed
+                  if not probe and c.host in health and not health[c.host].available]
+        await rows.park_deliveries(session, parked)
+        found = {}
+        for c in claimed:
+            outgoing = None if c.id in parked else await _outgoing(fed, session, c.activity_id)
+            found[c.id] = _Claim(c, health.get(c.host), outgoing, now, until)
+        return found
+
+
+async def _record_many(fed: Federation, attempts: list[_Attempt]) -> dict[int, str]:
+    """Write the attempts' outcomes in one transaction (one UPDATE for all rows); a host's
+    record changes only after a failure or a recovery. Returns each row's new state."""
+    async with fed.sessions() as session, session.begin():
+        now = fed.clock()
+        updates: list[dict[str, Any]] = []
+        states: dict[int, str] = {}
+        for a in attempts:
+            decision = decide(
+                a.outcome.status, attempt=a.claim.row.attempts + 1,
+                max_attempts=fed.config.max_delivery_attempts, retry_after=a.outcome.retry_after,
+            )
+            if a.outcome.final:
+                decision = Decision(Verdict.FINAL)
+            values = {"b_id": a.claim.row.id, "attempts": a.claim.row.attempts + 1,
+                      "last_status": a.outcome.status, "last_error": a.outcome.error,
+                      "delivered_at": None, "next_attempt_at": now}
+            if decision.verdict is Verdict.DELIVERED:
+                values.update(state=DeliveryState.DELIVERED, delivered_at=now)
+            elif decision.verdict is Verdict.FINAL:
+                values.update(state=DeliveryState.FAILED)
+            elif a.probe and not _reached(a.outcome):
+                values.update(state=DeliveryState.PARKED)
+            else:
+                assert decision.delay is not None
+                values.update(state=DeliveryState.PENDING, next_attempt_at=now + decision.delay)
+            updates.append(values)
+            states[a.claim.row.id] = values["state"]
+        await rows.record_attempts(session, updates)
+        for a in attempts:
+            reached, row = _reached(a.outcome), a.claim.row
+            if states[row.id] == DeliveryState.FAILED and a.outcome.status == 410:
+                await _forget_gone_inbox(session, row.inbox)
+            if reached and _healthy(a.claim.health, now):
+                continue
+            error = a.outcome.error or f"HTTP {a.outcome.status}"
+            if await _mark_host(session, fed, row.host, reached, error) and states[row.id] == DeliveryState.PENDING:
+                states[row.id] = DeliveryState.PARKED
+            if a.probe and not reached:
+                health = await rows.domain_health(session, row.host)
+                if health is not None:
+                    health.last_probe_at = now
+                    session.add(health)
+        return states
+
+
+def _reached(outcome: PostOutcome) -> bool:
+    """The host answered as a working server would (even a refusal); not a sign of trouble."""
+    return outcome.status is not None and outcome.status < 500 and outcome.status not in (408, 429)
+
+
+class _Batcher:
+    """Gathers the items that concurrent jobs submit within a few milliseconds and runs them
+    together: one transaction for many deliveries instead of one each."""
+
+    def __init__(
+        self, fed: Federation, run: Callable[[list[Any]], Awaitable[dict[Any, Any]]],
+        key: Callable[[Any], Any],
+    ) -> None:
+        self.fed, self.loop = fed, asyncio.get_running_loop()
+        self._run, self._key = run, key
+        self._waiting: list[tuple[Any, asyncio.Future[Any]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def submit(self, item: Any) -> Any:
+        future: asyncio.Future[Any] = self.loop.create_future()
+        self._waiting.append((item, future))
+        if len(self._waiting) >= BATCH_MAX:
+            self._flush()
+        elif self._timer is None:
+            self._timer = self.loop.call_later(BATCH_WAIT, self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            task = self.loop.create_task(self._settle(waiting))
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+
+    async def _settle(self, waiting: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        try:
+            results = await self._run([item for item, _ in waiting])
+        except BaseException as exc:
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for item, future in waiting:
+            if not future.done():
+                future.set_result(results.get(self._key(item)))
+
+
+BATCH_MAX = 64
+BATCH_WAIT = 0.02  # seconds: a little latency buys far fewer transactions
+_BACKGROUND: set[asyncio.Task[None]] = set()
+_BATCHERS: weakref.WeakKeyDictionary[Any, tuple[_Batcher, _Batcher]] = weakref.WeakKeyDictionary()
+
+
+def _batchers(fed: Federation) -> tuple[_Batcher, _Batcher]:
+    """This process's batchers for ``fed`` (kept per session factory, for this event loop)."""
+    found = _BATCHERS.get(fed.sessions)
+    loop = asyncio.get_running_loop()
+    if found is None or found[0].fed is not fed or found[0].loop is not loop:
+        found = _BATCHERS[fed.sessions] = (
+            _Batcher(fed, lambda ids: _claim_many(fed, ids), key=lambda i: i),
+            _Batcher(fed, lambda attempts: _record_many(fed, attempts), key=lambda a: a.claim.row.id),
+        )
+    return found
+
+
 async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> str:
     """Sign and POST one activity to one inbox, then record the outcome; returns the state.
 
-    The host's slot is taken before the row's lease, so time spent waiting behind other
-    deliveries to the same host does not eat into the lease.
+    Two short transactions around the POST: claim (a lease on the row) and load, then record.
+    Both are shared with the deliveries running at the same moment in this process (see
+    ``_Batcher``). A lease that ran low while waiting for the host's slot is renewed first.
     """
-    state = DeliveryState.PARKED if probe else DeliveryState.PENDING
-    async with fed.sessions() as session:
-        host = await rows.delivery_host(session, delivery_id, state=state)
-    if host is None:
+    claims, records = _batchers(fed)
+    if probe:
+        claim = (await _claim_many(fed, [delivery_id], probe=True)).get(delivery_id)
+    else:
+        claim = await claims.submit(delivery_id)
+    if claim is None:
         return "skipped"
-    async with fed.client.host_semaphore(host):
-        return await _deliver_holding_host(fed, delivery_id, state=state, probe=probe)
-
-
-async def _deliver_holding_host(fed: Federation, delivery_id: int, *, state: str, probe: bool) -> str:
-    async with fed.sessions() as session, session.begin():
-        now = fed.clock()
-        if not await rows.claim(
-            session, Delivery, delivery_id, now=now, until=now + delivery_lease(fed), state=state
-        ):
-            return "skipped"
-        found = await rows.delivery_with_activity(session, delivery_id)
-        assert found is not None
-        delivery, activity = found
-        health = await rows.domain_health(session, delivery.host)
-        if health is not None and not health.available and not probe:
-            delivery.state = DeliveryState.PARKED
-            delivery.lease_until = None
-            session.add(delivery)
-            return delivery.state
-        sender = await session.get(Actor, activity.actor_id)
-        assert sender is not None and sender.private_key_pem and sender.public_key_id
-        signer = Signer(key_id=sender.public_key_id, private_key_pem=sender.private_key_pem)
-        body = json.dumps(activity.payload, ensure_ascii=False, separators=(",", ":")).encode()
-        inbox, attempt = delivery.inbox, delivery.attempts + 1
-
-    outcome: PostOutcome = await fed.client.post_activity(inbox, body, signer)
-
-    async with fed.sessions() as session, session.begin():
-        delivery = await session.get(Delivery, delivery_id)
-        assert delivery is not None
-        now = fed.clock()
-        decision = decide(
-            outcome.status, attempt=attempt, max_attempts=fed.config.max_delivery_attempts,
-            retry_after=outcome.retry_after,
-        )
-        delivery.attempts = attempt
-        delivery.last_status = outcome.status
-        delivery.last_error = outcome.error
-        delivery.lease_until = None
-        if outcome.final:
-            decision = Decision(Verdict.FINAL)
-        if decision.verdict is Verdict.DELIVERED:
-            delivery.state = DeliveryState.DELIVERED
-            delivery.delivered_at = now
-        elif decision.verdict is Verdict.FINAL:
-            delivery.state = DeliveryState.FAILED
-            if outcome.status == 410:
-                await _forget_gone_inbox(session, inbox)
-        else:
-            assert decision.delay is not None
-            delivery.state = DeliveryState.PENDING
-            delivery.next_attempt_at = now + decision.delay
-        session.add(delivery)
-        reached = outcome.status is not None and (outcome.status < 500 and outcome.status not in (408, 429))
-        await _mark_host(session, fed, delivery.host, reached, outcome.error or f"HTTP {outcome.status}")
-        if probe and not reached:
-            health = await rows.domain_health(session, delivery.host)
-            if health is not None:
-                health.last_probe_at = now
-                session.add(health)
-                delivery.state = DeliveryState.PARKED
-        final_state = delivery.state
-    if final_state == DeliveryState.PENDING:
+    if claim.outgoing is None:
+        return DeliveryState.PARKED
+    row, lease = claim.row, claim.until - claim.at
+    async with fed.client.host_semaphore(row.host):
+        if fed.clock() > claim.at + lease / 3:  # waited long behind other deliveries to this host
+            async with fed.sessions() as session, session.begin():
+                now = fed.clock()
+                if not await rows.renew_lease(session, row.id, held=claim.until, until=now + lease):
+                    return "skipped"
+        outcome = await fed.client.post_activity(row.inbox, claim.outgoing.body, claim.outgoing.signer)
+    attempt = _Attempt(claim, outcome, probe)
+    if probe:
+        state = (await _record_many(fed, [attempt]))[row.id]
+    else:
+        state = await records.submit(attempt)
+    if state == DeliveryState.PENDING:
+        async with fed.sessions() as session:
+            retry_at = await rows.next_attempt_at(session, row.id)
         await fed.scheduler.enqueue(
-            "deliver", delivery_id, key=f"deliver:{delivery_id}:{attempt + 1}",
-            defer_until=delivery.next_attempt_at,
+            "deliver", row.id, key=f"deliver:{row.id}:{row.attempts + 2}", defer_until=retry_at,
         )
-    return final_state
+    return str(state)
 
 
 async def _forget_gone_inbox(session: AsyncSession, inbox: str) -> None:
@@ -313,17 +469,24 @@ async def sweep(fed: Federation, *, limit: int = 2000) -> SweepReport:
             parked = await rows.one_parked_delivery(session, host)
             if parked is not None:
                 report.probes.append(parked)
-    for item_id in report.inbox_items:
-        await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
-    for fanout_id, lease in fanouts:
-        await fed.scheduler.enqueue("fanout", fanout_id, key=_job_key("fanout", fanout_id, lease))
-    for delivery_id, attempts, lease in deliveries:
-        await fed.scheduler.enqueue(
-            "deliver", delivery_id, key=_job_key("deliver", delivery_id, lease, attempts + 1)
-        )
-    for delivery_id in report.probes:
-        await fed.scheduler.enqueue("probe", delivery_id, key=f"probe:{delivery_id}")
+    await enqueue_all(fed, "process_inbox", [(i, f"inbox:{i}") for i in report.inbox_items])
+    await enqueue_all(fed, "fanout", [(f, _job_key("fanout", f, lease)) for f, lease in fanouts])
+    await enqueue_all(fed, "deliver", [
+        (d, _job_key("deliver", d, lease, attempts + 1)) for d, attempts, lease in deliveries
+    ])
+    await enqueue_all(fed, "probe", [(d, f"probe:{d}") for d in report.probes])
     return report
+
+
+async def enqueue_all(fed: Federation, job: str, items: list[tuple[int, str]]) -> None:
+    """Schedule ``job`` for each (row id, job key), in one go when the scheduler can (the sweep
+    asks again for every waiting row: a scheduler that already holds them should answer fast)."""
+    many = getattr(fed.scheduler, "enqueue_many", None)
+    if many is not None:
+        await many(job, items)
+        return
+    for row_id, key in items:
+        await fed.scheduler.enqueue(job, row_id, key=key)
 
 
 def _job_key(job: str, row_id: int, expired_lease: datetime | None, attempt: int | None = None) -> str:

@@ -358,7 +358,7 @@ async def _list_events(request: Request, session: AsyncSession, account: Account
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid("limit", f"entre 1 et {MAX_LIMIT}")
     where = EventFilter(
-        category=category, city=(params.get("city") or "").strip() or None,
+        categories=(category,) if category else (), city=(params.get("city") or "").strip() or None,
         ends_after=since or utcnow(), starts_before=until,
     )
     rows = await feed_events(session, where, limit=limit + 1, after=_after(params.get("cursor")))

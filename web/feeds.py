@@ -4,7 +4,7 @@ and publications.
     /events/{uuid}.ics                     one event, as a download
     /@{username}/events.ics                an actor's events (also /actors/{username}/events.ics)
     /agenda.ics  /agenda.rss  /agenda.atom the region's agenda; filters in the query string:
-        category=atelier  audience=familles (repeatable)  city=Metz  tag=astronomie (repeatable)
+        category=atelier (repeatable)  audience=familles (repeatable)  city=Metz  tag=astronomie (repeatable)
         online=1|0  from=2031-08-01  to=2031-08-31   (dates in the region's zone, `to` inclusive)
     /articles.rss  /articles.atom          publications; kind=article|resource|job_offer|call
     /@{username}/feed.atom                 an actor's publications and events
@@ -145,8 +145,8 @@ class AgendaQuery:
 def agenda_query(request: Request, zone: ZoneInfo) -> AgendaQuery:
     """The agenda filters of a request; 400 on any value that cannot be honoured."""
     labels: list[str] = []
-    category = _one(request, "category", max_length=40)
-    if category is not None:
+    categories = [c.lower() for c in _values(request, "category")]
+    for category in categories:
         if category not in CATEGORIES:
             raise _bad(
                 f"catégorie inconnue « {category} » ; valeurs possibles : " + ", ".join(CATEGORIES)
@@ -182,7 +182,7 @@ def agenda_query(request: Request, zone: ZoneInfo) -> AgendaQuery:
     if since is not None and until is not None and until <= since:
         raise _bad("la date « to » précède la date « from »")
     where = EventFilter(
-        category=category,
+        categories=tuple(categories),
         audiences=tuple(audiences),
         tags=tuple(tags),
         city=city,

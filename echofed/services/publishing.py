@@ -371,6 +371,7 @@ async def delete_event(
     event, actor = await local_event(session, uri)
     await publishing_actor(session, actor.username, account)
     event.deleted_at = utcnow()
+    event.updated_at = event.deleted_at
     session.add(event)
     await session.flush()
     await federate_deletion(session, urls, actor, event.uri, "Event", event.deleted_at)
@@ -452,6 +453,7 @@ async def delete_post(
     assert actor is not None
     await publishing_actor(session, actor.username, account)
     post.deleted_at = utcnow()
+    post.updated_at = post.deleted_at
     session.add(post)
     await session.flush()
     await federate_deletion(session, urls, actor, post.uri, "Article", post.deleted_at)

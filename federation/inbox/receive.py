@@ -28,8 +28,8 @@ from federation.fetch import fetch_object
 from federation.vocab.activities import ActivityData, InvalidActivity, host_of, parse_activity
 from federation.vocab.jsonld import id_of
 from storage.columns import utcnow
-from storage.queries.actors import actor_by_uri, local_actor
-from storage.queries.federation import insert_inbox_item
+from storage.queries.actors import actor_by_key_id, actor_by_uri, local_actor
+from storage.queries.federation import domain_health, insert_inbox_item
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor
 
@@ -102,11 +102,10 @@ def check_origin(activity: ActivityData) -> None:
             raise Refused(403, "the object is attributed to another host")
 
 
-async def _verified_signer(
-    fed: Federation, session: AsyncSession, request: Request, body: bytes
-) -> tuple[Actor, str]:
+def _inspect(fed: Federation, request: Request, body: bytes) -> signatures.SignatureRequest:
+    """The signature's structure, Date and Digest (no key needed yet)."""
     try:
-        parsed = signatures.inspect_request(
+        return signatures.inspect_request(
             request.method,
             _raw_target(request),
             dict(request.headers),
@@ -118,10 +117,23 @@ async def _verified_signer(
         )
     except signatures.SignatureError as exc:
         raise Refused(401, exc.public_message, getattr(exc, "detail", "")) from None
+
+
+def _verifies(parsed: signatures.SignatureRequest, signer: Actor | None) -> bool:
+    if signer is None:
+        return False
+    try:
+        signatures.verify_signature(parsed, signer.public_key_pem or "")
+    except signatures.SignatureError:
+        return False
+    return True
+
+
+async def _verified_signer(
+    fed: Federation, session: AsyncSession, parsed: signatures.SignatureRequest
+) -> Actor:
+    """The signer, its key fetched when unknown and refetched once when it does not verify."""
     key_id = parsed.key_id
-    blocked = await instance_blocks(session, actor_uris=[], domains=block_domains(key_id))
-    if blocked is not None:
-        raise Refused(403, "domain blocked")
     looked_up = fed.clock()
     try:
         signer = await actor_for_key(fed, session, key_id)
@@ -129,7 +141,7 @@ async def _verified_signer(
         raise Refused(401, f"signing key unavailable: {exc.public_message}") from None
     try:
         signatures.verify_signature(parsed, signer.public_key_pem or "")
-        return signer, key_id
+        return signer
     except signatures.SignatureError as exc:
         if signer.fetched_at is not None and signer.fetched_at >= looked_up - REFETCH_INTERVAL:
             # Fetched for this request or a moment ago: refetching cannot help, and forged
@@ -141,7 +153,7 @@ async def _verified_signer(
         signatures.verify_signature(parsed, signer.public_key_pem or "")
     except (ActorUnavailable, signatures.SignatureError) as exc:
         raise Refused(401, "signature does not verify", repr(exc)) from None
-    return signer, key_id
+    return signer
 
 
 async def _refetch_forwarded(
@@ -158,6 +170,42 @@ async def _refetch_forwarded(
     if fetched.id != activity.id or fetched.actor != activity.actor:
         raise Refused(401, "forwarded activity does not match its origin")
     return fetched
+
+
+async def _accept(
+    fed: Federation, session: AsyncSession, activity: ActivityData, signer: Actor
+) -> ActivityData:
+    """The signer must be the activity's actor (else it is re-fetched); then the origin check."""
+    if signer.uri != activity.actor:
+        activity = await _refetch_forwarded(fed, session, activity)
+    check_origin(activity)
+    return activity
+
+
+async def _store(
+    session: AsyncSession, activity: ActivityData, key_id: str, recipient_id: int | None,
+    *, commit: bool,
+) -> tuple[int | None, bool]:
+    """The row, once by activity id (None for a duplicate), and whether the sender's host is
+    marked failing (then ``host_answered`` revives it; most hosts are healthy, so look first)."""
+    item_id = await insert_inbox_item(
+        session,
+        {
+            "activity_id": activity.id,
+            "type": activity.type[:40],
+            "actor_uri": activity.actor,
+            "key_id": key_id[:600],
+            "recipient_id": recipient_id,
+            "body": activity.raw,
+            "state": "received",
+            "attempts": 0,
+            "received_at": utcnow(),
+        },
+    )
+    if commit:
+        await session.commit()
+    health = await domain_health(session, activity.actor_host)
+    return item_id, health is not None and (not health.available or health.failing_since is not None)
 
 
 async def receive(fed: Federation, request: Request, recipient: str | None) -> Response:
@@ -187,14 +235,17 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
         raise Refused(400, exc.public_message) from None
 
     async with fed.sessions() as session:
+        # Lookups and the single INSERT need no transaction: autocommit spares the BEGIN and
+        # COMMIT round trips, and SQLite holds its write lock only for the INSERT itself.
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         recipient_actor = None
         if recipient is not None:
             recipient_actor = await local_actor(session, recipient)
             if recipient_actor is None:
                 raise Refused(404, "no such actor")
-        blocked = await instance_blocks(
-            session, actor_uris=[activity.actor], domains=block_domains(activity.actor)
-        )
+        recipient_id = recipient_actor.id if recipient_actor else None
+        actor_domains = block_domains(activity.actor)
+        blocked = await instance_blocks(session, actor_uris=[activity.actor], domains=actor_domains)
         if blocked is not None:
             raise Refused(403, "actor or domain blocked")
         if activity.type == "Delete" and activity.object_id == activity.actor:
@@ -202,28 +253,27 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
                 # An account we never knew was deleted: nothing to do, and its key is gone,
                 # so acknowledge it as Mastodon does instead of letting it retry for days.
                 return Response(status_code=202)
-        signer, key_id = await _verified_signer(fed, session, request, body)
-        if signer.uri != activity.actor:
-            activity = await _refetch_forwarded(fed, session, activity)
-        check_origin(activity)
-        await session.commit()  # keeps a freshly fetched actor even if the insert is a duplicate
-
-        item_id = await insert_inbox_item(
-            session,
-            {
-                "activity_id": activity.id,
-                "type": activity.type[:40],
-                "actor_uri": activity.actor,
-                "key_id": key_id[:600],
-                "recipient_id": recipient_actor.id if recipient_actor else None,
-                "body": activity.raw,
-                "state": "received",
-                "attempts": 0,
-                "received_at": utcnow(),
-            },
-        )
-        await session.commit()
-    await host_answered(fed, activity.actor_host)
+        parsed = _inspect(fed, request, body)
+        key_domains = block_domains(parsed.key_id)
+        if not set(key_domains) <= set(actor_domains):  # those were checked just above
+            if await instance_blocks(session, actor_uris=[], domains=key_domains) is not None:
+                raise Refused(403, "domain blocked")
+        signer = await actor_by_key_id(session, parsed.key_id)
+        known = signer is not None and _verifies(parsed, signer)
+        if known:  # the common case: a known signer whose cached key verifies
+            assert signer is not None
+            activity = await _accept(fed, session, activity, signer)
+            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=False)
+    if not known:
+        # An unknown signer, or a key that does not verify: fetch (or refetch) it in a
+        # transaction of its own, once the connection above is back in the pool.
+        async with fed.sessions() as session:
+            signer = await _verified_signer(fed, session, parsed)
+            activity = await _accept(fed, session, activity, signer)
+            await session.commit()  # keeps a freshly fetched actor even if a duplicate
+            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
+    if revive_host:
+        await host_answered(fed, activity.actor_host)
     if item_id is None:
         return Response(status_code=202)
     await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")

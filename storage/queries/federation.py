@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,6 +54,77 @@ async def claim(
     result = await session.exec(  # type: ignore[call-overload]
             statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    id: int
+    activity_id: int
+    inbox: str
+    host: str
+    attempts: int
+
+
+async def claim_deliveries(
+    session: AsyncSession, ids: list[int], *, now: datetime, until: datetime, state: str
+) -> list[ClaimedDelivery]:
+    """``claim`` for many deliveries in one statement, returning what their POSTs need."""
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids), col(Delivery.state) == state)
+        .where(or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now))
+        .values(lease_until=until)
+        .returning(Delivery.id, Delivery.activity_id, Delivery.inbox, Delivery.host, Delivery.attempts)  # type: ignore[arg-type]
+    )
+    found = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    return [ClaimedDelivery(int(r[0]), int(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in found]
+
+
+async def renew_lease(session: AsyncSession, delivery_id: int, *, held: datetime, until: datetime) -> bool:
+    """Extend a lease we still hold; False when it expired and someone else took the row."""
+    statement = (
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.lease_until) == held)
+        .values(lease_until=until)
+    )
+    return bool((await session.exec(statement)).rowcount)  # type: ignore[call-overload]
+
+
+async def park_deliveries(session: AsyncSession, ids: list[int]) -> None:
+    if ids:
+        statement = (
+            update(Delivery).where(col(Delivery.id).in_(ids))
+            .values(state=DeliveryState.PARKED, lease_until=None)
+        )
+        await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def record_attempts(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
+    """Write attempts' outcomes with one UPDATE executed for many rows; each dict has
+    ``b_id``, ``state``, ``attempts``, ``last_status``, ``last_error``, ``delivered_at``,
+    ``next_attempt_at``; the lease is released."""
+    if not attempts:
+        return
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    names = ("state", "attempts", "last_status", "last_error", "delivered_at", "next_attempt_at")
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(lease_until=None, **{n: bindparam(n, type_=table.c[n].type) for n in names})
+    )
+    connection = await session.connection()
+    await connection.execute(statement, attempts)
+
+
+async def next_attempt_at(session: AsyncSession, delivery_id: int) -> datetime | None:
+    return (await session.exec(select(Delivery.next_attempt_at).where(Delivery.id == delivery_id))).first()
+
+
+async def domain_healths(session: AsyncSession, hosts: set[str]) -> dict[str, DomainHealth]:
+    if not hosts:
+        return {}
+    query = select(DomainHealth).where(col(DomainHealth.host).in_(hosts))
+    return {h.host: h for h in (await session.exec(query)).all()}
 
 
 async def insert_deliveries(
@@ -114,25 +186,6 @@ async def due_deliveries(
         .limit(limit)
     )
     return [(int(i), int(a), lease) for i, a, lease in (await session.exec(query)).all()]  # type: ignore[arg-type]
-
-
-async def delivery_host(session: AsyncSession, delivery_id: int, *, state: str) -> str | None:
-    """The host of a delivery still in ``state``; None when it has moved on (a duplicate job)."""
-    query = select(Delivery.host).where(Delivery.id == delivery_id, Delivery.state == state)
-    found = (await session.exec(query)).first()
-    return str(found) if found is not None else None
-
-
-async def delivery_with_activity(
-    session: AsyncSession, delivery_id: int
-) -> tuple[Delivery, OutboxActivity] | None:
-    query = (
-        select(Delivery, OutboxActivity)
-        .join(OutboxActivity, col(OutboxActivity.id) == Delivery.activity_id)
-        .where(Delivery.id == delivery_id)
-    )
-    row = (await session.exec(query)).first()
-    return (row[0], row[1]) if row else None
 
 
 async def domain_health(session: AsyncSession, host: str) -> DomainHealth | None:

@@ -58,7 +58,7 @@ def _has_any(column: Any, values: Sequence[str]) -> json_array_has_any:
 class EventFilter:
     """Narrowing of the agenda. Empty tuples and ``None`` mean "no condition"."""
 
-    category: str | None = None
+    categories: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()  # any of
     tags: tuple[str, ...] = ()  # any of (stored lower-case)
     city: str | None = None  # case-insensitive
@@ -110,8 +110,8 @@ async def feed_events(
     ``after`` is the (starts_at, id) of the last row of the previous page.
     """
     query = _events_base().where(Event.visibility == Visibility.PUBLIC)
-    if where.category is not None:
-        query = query.where(Event.category == where.category)
+    if where.categories:
+        query = query.where(col(Event.category).in_(list(where.categories)))
     if where.audiences:
         query = query.where(_has_any(col(Event.audience), where.audiences))
     if where.tags:

@@ -71,6 +71,8 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_upcoming", "deleted_at", "starts_at", "id"),
         Index("ix_event_lat_lon", "latitude", "longitude"),
+        Index("ix_event_updated_at", "updated_at"),
+        Index("ix_event_published_at", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -73,7 +73,7 @@ def test_event_lifecycle_reply_and_join(pair: tuple[Instance, Instance]) -> None
     a.cli("join", uri, "--as", "ana")
     wait_for(lambda: interactions(b, "join") == [("accepted", "")], what="join on the origin")
     page = httpx2.get(uri, headers={"Accept": "text/html"}).text
-    assert "1 réponse(s)" in page and "1 participant(s)" in page
+    assert "<li>1 réponse</li>" in page and "<li>1 participant</li>" in page and "enfants" in page
 
     b.cli("event", "cancel", uri)
     wait_for(lambda: (remote_event(a, "filantes") or ("", "", None))[1] == "cancelled", what="cancellation")

@@ -77,7 +77,9 @@ def check_everything_arrived(database_url: str, receiver: Receiver, published: P
         wait_until(lambda: run(status(database_url)).counts == {"delivered": HOSTS},
                    timeout=30, interval=0.25, what="every delivery")
     except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{fleet.logs()}") from None
+        left = [(d.id, d.host, d.state, d.attempts, d.last_error, d.lease_until)
+                for d in run(delivery_rows(database_url)) if d.state != "delivered"]
+        raise AssertionError(f"{exc}\nnot delivered: {left}\n{fleet.logs()}") from None
     per_inbox = posts_per_inbox(receiver, published)
     assert set(per_inbox) == set(receiver.ports)  # every inbox at least once
     repeated = sum(n - 1 for n in per_inbox.values())
