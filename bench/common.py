@@ -201,6 +201,18 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def load_average() -> list[float]:
+    return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
     """User + system CPU seconds consumed so far by these processes."""
     tick = os.sysconf("SC_CLK_TCK")

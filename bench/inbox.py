@@ -62,6 +62,8 @@ from bench.common import (  # noqa: E402
     echofed_cli,
     echofed_env,
     free_port,
+    load_average,
+    machine_cpu,
     machine_facts,
     private_redis_db,
     require_wrk,
@@ -502,6 +504,8 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                 built = time.monotonic() - t0
                 before_fetch = key_server_stats(ports[0])
                 pids = server.all_pids()
+                load = load_average()
+                machine0 = machine_cpu()
                 cpu0 = cpu_seconds(pids)
                 if args.profile and name == args.profile_phase:
                     profiler = _start_profiler(processes, server, work, kind, name, args)
@@ -509,6 +513,7 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                     profiler = None
                 numbers = replay(phase, url, work, threads=args.threads, connections=args.connections, cap=args.cap)
                 cpu1 = cpu_seconds(pids)
+                machine1 = machine_cpu()
                 if profiler is not None:
                     processes.stop(profiler, sig=signal.SIGINT)
                 after_fetch = key_server_stats(ports[0])
@@ -543,6 +548,10 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                     "server_cpu_s": round(cpu1 - cpu0, 2),
                     "server_cpu_ms_per_req": (cpu1 - cpu0) * 1000 / len(phase.requests),
                     "build_s": round(built, 1),
+                    "load_average_before": load,
+                    "machine_busy_pct": round(
+                        100 * (machine1[0] - machine0[0]) / max(1e-9, machine1[1] - machine0[1]), 1
+                    ),
                     "wrk": numbers,
                 }
                 row["ok"] = (
@@ -611,8 +620,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--db", default="sqlite,postgresql", help="databases, comma-separated (sqlite,postgresql)")
     parser.add_argument("--actors", type=int, default=1000, help="remote actors, one RSA-2048 key each (1000)")
     parser.add_argument("--hosts", type=int, default=10, help="remote hosts (key server ports) (10)")
-    parser.add_argument("--cold", type=int, default=5000, help="requests in the cold-cache phase (5000)")
-    parser.add_argument("--warm", type=int, default=20000, help="requests in the warm-cache phase (20000)")
+    parser.add_argument("--cold", type=int, default=3000, help="requests in the cold-cache phase (3000)")
+    parser.add_argument("--warm", type=int, default=6000, help="requests in the warm-cache phase (6000)")
     parser.add_argument("--dup-rate", type=float, default=0.05, help="share of duplicate re-sends (0.05)")
     parser.add_argument("--forged-rate", type=float, default=0.05, help="share of forged signatures (0.05)")
     parser.add_argument("--workers", type=int, default=2, help="echofed web processes (serve --workers) (2)")
@@ -654,7 +663,8 @@ def main(argv: list[str]) -> int:
         ("stored_per_s", "stored/s"), ("req_per_s", "req/s"), ("p50_ms", "p50 ms"),
         ("p99_ms", "p99 ms"), ("status_202", "202"), ("status_401", "401"),
         ("status_other", "other"), ("rows", "rows"), ("rows_expected", "expected"),
-        ("key_fetches", "key GETs"), ("server_cpu_ms_per_req", "srv CPU ms/req"), ("ok", "ok"),
+        ("key_fetches", "key GETs"), ("server_cpu_ms_per_req", "srv CPU ms/req"),
+        ("machine_busy_pct", "machine busy %"), ("ok", "ok"),
     ]))
     path = write_results("inbox", {
         "machine": facts,
