@@ -19,28 +19,29 @@ from storage.queries.social import delete_follow, delete_follows_of, follow_betw
 from storage.tables import Actor, Follow, FollowState, InboxItem
 
 
+async def answer(
+    fed: Federation, session: AsyncSession, sender: Actor, recipient: Actor, answered: dict,
+    *, accept: bool, object_uri: str | None = None,
+) -> None:
+    """Record an Accept or Reject (embedding the answered Follow or Join) for its sender."""
+    build = vocab.accept if accept else vocab.reject
+    payload = build(fed.urls.activity(str(uuid.uuid4())), sender.uri, answered, recipient.uri)
+    await record_activity(
+        session, actor=sender, payload=payload, audience=Audience(actor_uris=(recipient.uri,)),
+        object_uri=object_uri or id_of(answered), public=False,
+    )
+
+
 async def send_accept(
     fed: Federation, session: AsyncSession, followed: Actor, follower: Actor, follow_json: dict
 ) -> None:
-    payload = vocab.accept(
-        fed.urls.activity(str(uuid.uuid4())), followed.uri, follow_json, follower.uri
-    )
-    await record_activity(
-        session, actor=followed, payload=payload, audience=Audience(actor_uris=(follower.uri,)),
-        object_uri=id_of(follow_json), public=False,
-    )
+    await answer(fed, session, followed, follower, follow_json, accept=True)
 
 
 async def send_reject(
     fed: Federation, session: AsyncSession, followed: Actor, follower: Actor, follow_json: dict
 ) -> None:
-    payload = vocab.reject(
-        fed.urls.activity(str(uuid.uuid4())), followed.uri, follow_json, follower.uri
-    )
-    await record_activity(
-        session, actor=followed, payload=payload, audience=Audience(actor_uris=(follower.uri,)),
-        object_uri=id_of(follow_json), public=False,
-    )
+    await answer(fed, session, followed, follower, follow_json, accept=False)
 
 
 async def on_follow(

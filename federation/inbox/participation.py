@@ -3,17 +3,15 @@ the event needs approval, a Reject when it is full or takes registrations elsewh
 
 from __future__ import annotations
 
-import uuid
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.actors import get_remote_actor
 from federation.context import Federation
-from federation.delivery import Audience, record_activity
 from federation.inbox import dispatch
+from federation.inbox.follows import answer
 from federation.inbox.interactions import on_undo_interaction
 from federation.inbox.outcome import PROCESSED, Outcome, ignored
-from federation.vocab import activities as vocab
 from federation.vocab.activities import ActivityData
 from storage.queries.content import event_by_uri
 from storage.queries.interactions import interaction_of, participant_count, remove_interaction
@@ -25,12 +23,7 @@ async def answer_join(
 ) -> None:
     organiser = await session.get(Actor, event.actor_id)
     assert organiser is not None
-    activity_id = fed.urls.activity(str(uuid.uuid4()))
-    build = vocab.accept if accept else vocab.reject
-    await record_activity(
-        session, actor=organiser, payload=build(activity_id, organiser.uri, join, participant.uri),
-        audience=Audience(actor_uris=(participant.uri,)), object_uri=event.uri, public=False,
-    )
+    await answer(fed, session, organiser, participant, join, accept=accept, object_uri=event.uri)
 
 
 async def on_join(fed: Federation, session: AsyncSession, activity: ActivityData, item: InboxItem) -> Outcome:
