@@ -67,7 +67,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def _scheduler(settings: Settings) -> AsyncIterator[tuple[Any, EmbeddedRunner | None]]:
-    if settings.runs_embedded_worker or not settings.redis_url:
+    if settings.runs_embedded_worker or settings.redis_url is None:
         runner = EmbeddedRunner(
             concurrency=settings.worker_concurrency, sweep_seconds=settings.sweep_seconds
         )

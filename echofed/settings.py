@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -112,6 +112,16 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// or rediss:// URL")
         return value
 
+    @model_validator(mode="after")
+    def _someone_runs_jobs(self) -> Settings:
+        # Without Redis only the embedded worker can run jobs: "off" would accept activities
+        # that nothing ever handles.
+        if self.embedded_worker is EmbeddedWorker.OFF and not self.redis_url:
+            raise ValueError(
+                "ECHOFED_EMBEDDED_WORKER=off needs ECHOFED_REDIS_URL (jobs then run in `echofed worker`)"
+            )
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -130,6 +140,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            problems.append(f"ECHOFED_{field.upper()}: {error['msg']}")
+            if error["loc"]:
+                problems.append(f"ECHOFED_{str(error['loc'][0]).upper()}: {error['msg']}")
+            else:  # a rule across several variables names them itself
+                problems.append(str(error["msg"]).removeprefix("Value error, "))
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
