@@ -17,7 +17,7 @@ from federation.routes import federation_routes
 from federation.vocab.jsonld import is_activity_json
 from web import feeds
 from web.i18n import switch_language
-from web import api
+from web import api, api_posts
 from web.pages import accounts, objects, publish
 from web.pages.actors import profile
 from web.pages.home import home
@@ -86,6 +86,7 @@ def routes() -> list[BaseRoute]:
         Route("/publier/evenement/modifier", publish.event_edit, methods=["GET", "POST"]),
         Route("/publier/evenement/statut", publish.event_status, methods=["GET", "POST"]),
         Route("/publier/evenement/supprimer", publish.event_delete, methods=["GET", "POST"]),
+        Route("/publier/publication/modifier", publish.post_edit, methods=["GET", "POST"]),
         Route("/publier/publication/supprimer", publish.post_delete, methods=["GET", "POST"]),
         Route("/publier/adresse", publish.address_search, methods=["GET"]),
         Route("/publier/{kind:str}", publish.post_new, methods=["GET", "POST"]),
@@ -94,6 +95,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/events", api.events, methods=["GET", "POST"]),
         Route("/api/v1/events/{uuid}", api.event, methods=["GET", "PATCH", "DELETE"]),
         Route("/api/v1/actors/{username}", api.actor, methods=["GET"]),
+        Route("/api/v1/posts/{uuid}", api_posts.post, methods=["GET", "PATCH", "DELETE"]),
         # Public pages: lists, search, reply moderation, following and interacting from elsewhere
         Route("/articles", lists.articles, methods=["GET"], name="articles"),
         Route("/offres", lists.job_offers, methods=["GET"], name="offers"),

@@ -5,6 +5,7 @@
     GET    /api/v1/events/{uuid}       one event
     PATCH  /api/v1/events/{uuid}       change some fields (and ``status``)
     DELETE /api/v1/events/{uuid}       delete (followers receive a Delete)
+    GET|PATCH|DELETE /api/v1/posts/{uuid}   a publication (see web.api_posts)
     GET    /api/v1/actors/{username}   a local actor
     GET    /api/v1/openapi.json        this API described in OpenAPI 3.1 (no token needed)
 
@@ -556,6 +557,8 @@ _STATUS = {"type": "string", "enum": [s.value for s in EventStatus]}
 
 
 def openapi_document(base_url: str) -> dict[str, Any]:
+    from web import api_posts  # it builds on this module, hence imported here
+
     uuid_parameter = {
         "name": "uuid", "in": "path", "required": True, "schema": {"type": "string"},
         "description": "L'identifiant de l'événement (fin de son URL /events/{uuid})",
@@ -645,6 +648,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                     },
                 },
             },
+            **api_posts.openapi_paths(_ERRORS),
             "/api/v1/actors/{username}": {
                 "get": {
                     "operationId": "getActor",
@@ -724,6 +728,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
                         "next": {"type": ["string", "null"], "description": "URL de la page suivante"},
                     },
                 },
+                **api_posts.openapi_schemas(),
                 "Actor": {
                     "type": "object",
                     "properties": {

@@ -9,22 +9,21 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.rrule import rrulestr
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from echofed.errors import Forbidden, Invalid, NotFound
-from federation.html import markdown_to_html, to_text
-from federation.urls import Urls
-from storage.queries.accounts import membership
-from storage.queries.actors import local_actor
-from dateutil.rrule import rrulestr
-
 from echofed.services.federating import (
     announce_by_community,
     federate_deletion,
     federate_event,
     federate_post,
 )
+from federation.html import markdown_to_html, to_text
+from federation.urls import Urls
 from storage.columns import utcnow
+from storage.queries.accounts import membership
+from storage.queries.actors import local_actor
 from storage.queries.content import event_by_uri, place_by_uri, post_by_uri
 from storage.tables import (
     Account,
@@ -44,6 +43,9 @@ CATEGORIES = (
 )
 AUDIENCES = ("enfants", "ados", "adultes", "familles", "scolaires", "professionnels")
 MAX_TITLE = 300
+POST_KINDS = (PostKind.ARTICLE, PostKind.RESOURCE, PostKind.JOB_OFFER, PostKind.CALL)
+CALL_KINDS = ("projects", "volunteers")
+MAX_CONTRACT = 60
 
 
 @dataclass(frozen=True)
@@ -396,43 +398,56 @@ class PostInput:
     published_at: datetime | None = None
 
 
-async def create_post(session: AsyncSession, urls: Urls, actor: Actor, data: PostInput) -> Post:
-    """Store an article, resource, job offer or call for projects/volunteers."""
-    if data.kind not in {k.value for k in PostKind} - {PostKind.NOTE}:
+def _post_values(data: PostInput) -> dict[str, object]:
+    """Check a publication's fields; returns the column values (place handled by the caller)."""
+    if data.kind not in POST_KINDS:
         raise Invalid("kind", "article, resource, job_offer ou call")
     title = data.title.strip()
     if not title:
         raise Invalid("title", "le titre est obligatoire")
+    if len(title) > MAX_TITLE:
+        raise Invalid("title", f"{MAX_TITLE} caractères au plus")
     if data.deadline is not None and data.deadline.tzinfo is None:
         raise Invalid("deadline", "date avec fuseau attendue")
+    if data.call_kind is not None and data.call_kind not in CALL_KINDS:
+        raise Invalid("call-kind", "projects ou volunteers")
+    if data.contract is not None and len(data.contract) > MAX_CONTRACT:
+        raise Invalid("contract", f"{MAX_CONTRACT} caractères au plus")
     content_html = markdown_to_html(data.body_md) if data.body_md else ""
-    place = _place(data.place) if data.place is not None else None
-    if place is not None:
-        place.actor_id = actor.id
-        session.add(place)
-        await session.flush()
+    return {
+        "kind": data.kind,
+        "title": title,
+        "summary": data.summary.strip() or to_text(content_html)[:280],
+        "content_html": content_html,
+        "source_md": data.body_md or None,
+        "tags": normalise_tags(data.tags),
+        "image_url": _check_url(data.image_url, "image-url"),
+        "image_alt": data.image_alt.strip(),
+        "attachments": [{"url": _check_url(u, "attachment")} for u in data.attachments],
+        "contract": data.contract,
+        "call_kind": data.call_kind,
+        "deadline": data.deadline,
+        "link_url": _check_url(data.link_url, "link"),
+    }
+
+
+def typed_summary(post: Post) -> str:
+    """The summary as its author typed it: empty when it was drawn from the text, so that
+    editing the text also renews it."""
+    drawn = to_text(post.content_html)[:280] if post.content_html else ""
+    return "" if post.summary == drawn else post.summary
+
+
+async def create_post(session: AsyncSession, urls: Urls, actor: Actor, data: PostInput) -> Post:
+    """Store an article, resource, job offer or call for projects/volunteers."""
+    values = _post_values(data)
+    place = await _store_place(session, actor, data.place)
     post_uuid = str(uuid.uuid4())
     assert actor.id is not None
     post = Post(
-        uri=urls.post(post_uuid),
-        url=urls.post(post_uuid),
-        actor_id=actor.id,
-        local=True,
-        origin_domain=urls.host,
-        kind=data.kind,
-        title=title,
-        summary=data.summary.strip() or to_text(content_html)[:280],
-        content_html=content_html,
-        source_md=data.body_md or None,
-        tags=normalise_tags(data.tags),
-        image_url=_check_url(data.image_url, "image-url"),
-        image_alt=data.image_alt,
-        attachments=[{"url": _check_url(u, "attachment")} for u in data.attachments],
-        place_id=place.id if place else None,
-        contract=data.contract,
-        call_kind=data.call_kind,
-        deadline=data.deadline,
-        link_url=_check_url(data.link_url, "link"),
+        uri=urls.post(post_uuid), url=urls.post(post_uuid), actor_id=actor.id, local=True,
+        origin_domain=urls.host, place_id=place.id if place else None,
+        **values,  # type: ignore[arg-type]
     )
     if data.published_at is not None:
         post.published_at = data.published_at
@@ -443,14 +458,43 @@ async def create_post(session: AsyncSession, urls: Urls, actor: Actor, data: Pos
     return post
 
 
-async def delete_post(
-    session: AsyncSession, urls: Urls, uri: str, *, account: Account | None = None
-) -> Post:
+async def local_post(session: AsyncSession, uri: str) -> tuple[Post, Actor]:
     post = await post_by_uri(session, uri)
     if post is None or not post.local or post.deleted_at is not None:
         raise NotFound(f"aucune publication locale {uri}")
     actor = await session.get(Actor, post.actor_id)
     assert actor is not None
+    return post, actor
+
+
+async def update_post(
+    session: AsyncSession, urls: Urls, uri: str, data: PostInput, *, account: Account | None = None
+) -> Post:
+    """Replace a publication's details and federate the Update (to the author's followers,
+    and through the instance actor to the regions that follow it).
+
+    An article may become a resource and back; a job offer or a call keeps its kind, since
+    it is listed, fed and federated apart."""
+    post, actor = await local_post(session, uri)
+    await publishing_actor(session, actor.username, account)
+    if data.kind != post.kind and {data.kind, post.kind} != {PostKind.ARTICLE, PostKind.RESOURCE}:
+        raise Invalid("kind", "une offre ou un appel garde son type")
+    for key, value in _post_values(data).items():
+        setattr(post, key, value)
+    place = await _store_place(session, actor, data.place)
+    post.place_id = place.id if place else None
+    post.updated_at = utcnow()
+    session.add(post)
+    await session.flush()
+    await federate_post(session, urls, actor, post, verb="Update")
+    return post
+
+
+async def delete_post(
+    session: AsyncSession, urls: Urls, uri: str, *, account: Account | None = None
+) -> Post:
+    """Delete a publication: it leaves a tombstone, and followers receive a Delete."""
+    post, actor = await local_post(session, uri)
     await publishing_actor(session, actor.username, account)
     post.deleted_at = utcnow()
     post.updated_at = post.deleted_at

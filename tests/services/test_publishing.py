@@ -1,10 +1,12 @@
-"""Publishing events: times in the event's zone, places, validation."""
+"""Publishing events and publications: times in the event's zone, places, validation,
+updates recorded in the outbox, and who may publish."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from echofed.errors import Forbidden, Invalid, NotFound
@@ -16,10 +18,12 @@ from echofed.services.publishing import (
     create_event,
     create_post,
     publishing_actor,
+    update_post,
 )
+from echofed.services.region import ensure_instance_actor
 from storage.columns import utcnow
-from storage.queries.content import count_events, place_by_id, upcoming_events
-from storage.tables import Actor
+from storage.queries.content import count_events, place_by_id, post_by_uri, upcoming_events
+from storage.tables import Actor, OutboxActivity
 from tests.conftest import Db
 
 VAISSEAU = PlaceInput(
@@ -162,3 +166,78 @@ async def test_posts_of_each_kind(db: Db, session: AsyncSession) -> None:
     assert offer.summary == "CDD de 12 mois."
     with pytest.raises(Invalid):
         await create_post(session, db.urls, actor, PostInput(kind="tweet", title="x"))
+
+
+async def _activities(session: AsyncSession) -> list[OutboxActivity]:
+    query = select(OutboxActivity).order_by(col(OutboxActivity.id))
+    return list((await session.exec(query)).all())
+
+
+async def test_updating_a_post_records_its_update_for_followers_and_the_regions(
+    db: Db, session: AsyncSession
+) -> None:
+    instance = await ensure_instance_actor(session, db.urls)
+    author = await create_account(session, email="a@example.org", password="12345678")
+    await create_actor(
+        session, db.urls, ActorInput(username="labo", kind="Organization", owner_email="a@example.org")
+    )
+    actor = await publishing_actor(session, "labo", author)
+    post = await create_post(session, db.urls, actor, PostInput(
+        kind="article", title="Les comètes", body_md="Premier jet.", tags=["comètes"],
+    ))
+    await session.commit()
+    uri, published, actor_id, instance_id = post.uri, post.published_at, actor.id, instance.id
+
+    async with session.begin():
+        await update_post(session, db.urls, uri, PostInput(
+            kind="resource", title="Dossier : les comètes", body_md="Un **dossier** complet.",
+            tags=["Comètes", "astronomie"], place=PlaceInput(city="Strasbourg"),
+        ), account=author)
+    session.expire_all()
+    stored = await post_by_uri(session, uri)
+    assert stored is not None
+    assert (stored.kind, stored.title, stored.tags) == ("resource", "Dossier : les comètes", ["comètes", "astronomie"])
+    assert stored.summary == "Un dossier complet." and stored.published_at == published
+    assert stored.updated_at > published and stored.place_id is not None
+
+    # The Update is in the outbox, written with the change: to the author's followers, and
+    # announced by the instance actor to the regions that follow it.
+    update, announce = (await _activities(session))[-2:]
+    assert (update.type, update.actor_id, update.object_uri) == ("Update", actor_id, uri)
+    sent = update.payload["object"]
+    assert sent["id"] == uri and sent["name"] == "Dossier : les comètes"
+    assert "<strong>dossier</strong>" in sent["content"]
+    assert (announce.type, announce.actor_id) == ("Announce", instance_id)
+    assert announce.payload["object"]["id"] == update.uri
+
+
+async def test_only_members_update_a_post_and_nothing_is_recorded_otherwise(
+    db: Db, session: AsyncSession
+) -> None:
+    await create_account(session, email="a@example.org", password="12345678")
+    stranger = await create_account(session, email="b@example.org", password="12345678")
+    actor = await create_actor(
+        session, db.urls, ActorInput(username="labo", kind="Organization", owner_email="a@example.org")
+    )
+    offer = await create_post(session, db.urls, actor, PostInput(kind="job_offer", title="Médiateur·rice"))
+    await session.commit()
+    uri = offer.uri
+    before = len(await _activities(session))
+    with pytest.raises(Forbidden):
+        await update_post(session, db.urls, uri, PostInput(kind="job_offer", title="Pirate"),
+                          account=stranger)
+    await session.rollback()
+    with pytest.raises(Invalid) as caught:  # an offer stays an offer
+        await update_post(session, db.urls, uri, PostInput(kind="article", title="x"))
+    assert caught.value.field == "kind"
+    await session.rollback()
+    with pytest.raises(Invalid) as caught:
+        await update_post(session, db.urls, uri, PostInput(kind="job_offer", title=" "))
+    assert caught.value.field == "title"
+    await session.rollback()
+    with pytest.raises(NotFound):
+        await update_post(session, db.urls, uri + "x", PostInput(kind="job_offer", title="x"))
+    await session.rollback()
+    assert len(await _activities(session)) == before
+    stored = await post_by_uri(session, uri)
+    assert stored is not None and stored.title == "Médiateur·rice"

@@ -1,6 +1,6 @@
 """Publishing through the real app: events as an organisation (federated through the outbox),
 validation next to the field, preview, edit/cancel/delete, images, address search, articles,
-offers and calls."""
+offers and calls, and editing them."""
 
 from __future__ import annotations
 
@@ -346,3 +346,68 @@ def test_articles_offers_and_calls(client: TestClient, fresh_sqlite_url: str) ->
     assert post_form(client, remove, {"confirm": "1"}).status_code == 303
     assert client.get(path_of(article)).status_code == 410
     assert json.dumps(activities(fresh_sqlite_url)[-1][0]) == '"Delete"'
+
+
+def test_edit_a_publication(database_url: str, tmp_path: Path) -> None:
+    with running_app(database_url, tmp_path) as client:
+        with_organisation(client)
+        created = post_form(client, "/publier/offre", {
+            "as": "vaisseau", "title": "Médiateur·rice scientifique", "body": "Un *CDD*.",
+            "contract": "CDD 12 mois", "deadline": f"{YEAR}-03-31", "city": "Strasbourg",
+            "link-url": "https://vaisseau.example/emploi", "tags": "emploi, médiation",
+        })
+        assert created.status_code == 303
+        path = path_of(created)
+        uri = f"https://grandest.test{path}"
+        edit = f"/publier/publication/modifier?uri={uri}"
+        assert f'href="/publier/publication/modifier?uri={uri.replace(":", "%3A")}"' in client.get(path).text
+
+        form = client.get(edit)
+        assert form.status_code == 200 and "Modifier « Médiateur·rice scientifique »" in form.text
+        for shown in ('value="Médiateur·rice scientifique"', 'value="CDD 12 mois"', f'value="{YEAR}-03-31"',
+                      'value="Strasbourg"', 'value="https://vaisseau.example/emploi"',
+                      'value="emploi, médiation"', ">Un *CDD*.</textarea>"):
+            assert shown in form.text, shown
+        assert 'name="as"' not in form.text  # the author does not change
+
+        fields = {"title": "Médiateur·rice scientifique (H/F)", "body": "Un **CDD** de 12 mois.",
+                  "contract": "CDD 12 mois", "deadline": f"{YEAR}-04-15", "city": "Strasbourg",
+                  "link-url": "https://vaisseau.example/emploi", "tags": "emploi"}
+        empty = post_form(client, edit, {**fields, "title": ""})
+        assert empty.status_code == 422 and error_for(empty.text, "title") == "le titre est obligatoire"
+        assert 'value="CDD 12 mois"' in empty.text
+        no_alt = post_form(client, edit, fields, files={"image": ("equipe.png", PNG, "image/png")})
+        assert no_alt.status_code == 422 and error_for(no_alt.text, "image-alt")
+        preview = post_form(client, edit, {**fields, "action": "preview"})
+        assert preview.status_code == 200 and "<strong>CDD</strong>" in preview.text
+        assert "(H/F)" not in client.get(path).text  # a preview stores nothing
+        assert client.post(edit, data=fields).status_code == 403  # no CSRF token
+        assert client.post(edit, data={**fields, "csrf": "forged"}).status_code == 403
+
+        saved = post_form(client, edit, {**fields, "image-alt": "L'équipe de médiation"},
+                          files={"image": ("equipe.png", PNG, "image/png")})
+        assert saved.status_code == 303 and path_of(saved) == path
+        page = client.get(path).text
+        assert "Médiateur·rice scientifique (H/F)" in page and "<strong>CDD</strong>" in page
+        assert 'alt="L&#39;équipe de médiation"' in page and "/media/" in page
+        image = re.search(r'src="([^"]*/media/[^"]+)"', page).group(1)  # type: ignore[union-attr]
+        webp = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\0" * 32
+        replaced = post_form(client, edit, {**fields, "image-url": image, "image-alt": "Le ciel"},
+                             files={"image": ("ciel.webp", webp, "image/webp")})
+        assert replaced.status_code == 303
+        assert '.webp" alt="Le ciel"' in client.get(path).text
+
+        sign_out(client)
+        assert "/publier/publication/modifier" not in client.get(path).text
+        assert sign_up(client, "intrus@example.org", "intrus").status_code == 303
+        assert "/publier/publication/modifier" not in client.get(path).text
+        assert client.get(edit).status_code == 403
+        assert post_form(client, edit, {**fields, "title": "Pirate"}, page="/compte").status_code == 403
+
+    async def stored(session: AsyncSession) -> Post:
+        return (await session.exec(select(Post))).one()
+
+    post = in_db(database_url, stored)
+    assert (post.title, post.kind, post.tags) == ("Médiateur·rice scientifique (H/F)", "job_offer", ["emploi"])
+    assert post.deadline is not None and post.deadline.day == 15 and post.image_alt == "Le ciel"
+    assert activities(database_url) == [("Create", uri), ("Update", uri), ("Update", uri)]

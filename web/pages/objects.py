@@ -19,15 +19,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from storage.columns import utcnow
 from storage.queries.accounts import membership
 from storage.queries.content import event_by_uri, post_by_uri
 from storage.queries.interactions import counts_for, interactions_on
 from storage.queries.pages import reply_on, set_interaction_state
 from storage.tables import Account, Actor, Event, EventStatus, Place
-from storage.columns import utcnow
 from web.auth import check_csrf, current_account
 from web.i18n import current_locale
-from web.state import page_context, runtime_of, sessions_of, templates_of
+from web.state import page_context, region_of, runtime_of, sessions_of, templates_of
 from web.templating import STATIC_DIR
 
 SCHEMA_STATUS = {
@@ -268,8 +268,9 @@ async def post_page(request: Request) -> Response:
             raise HTTPException(410, "Cette publication a été supprimée")
         actor = await session.get(Actor, post.actor_id)
         place = await session.get(Place, post.place_id) if post.place_id else None
+        editor = post.local and await can_moderate(session, await current_account(request, session), actor)
         context = await page_context(
-            request, session, post=post, actor=actor, place=place,
+            request, session, post=post, actor=actor, place=place, editor=editor,
             closed=post.deadline is not None and post.deadline < utcnow(),
             host=runtime_of(request).urls.host,
             **display_helpers(),

@@ -5,6 +5,7 @@
     /publier/evenement/modifier?uri=…      edit          /publier/evenement/statut?uri=…  status
     /publier/evenement/supprimer?uri=…     delete (a confirmation page, then POST)
     /publier/article  /publier/offre  /publier/appel       new publication of each kind
+    /publier/publication/modifier?uri=…    edit a publication
     /publier/publication/supprimer?uri=…   delete a publication
     /publier/adresse?q=…                   address search (JSON, for the form's script)
     /media/{name}                          uploaded images
@@ -17,8 +18,10 @@ transaction are expired by it, so what a page needs afterwards is copied into pl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -43,12 +46,14 @@ from echofed.services.publishing import (
     delete_event,
     delete_post,
     local_event,
+    local_post,
     publishing_actor,
     set_event_status,
+    typed_summary,
     update_event,
+    update_post,
 )
 from echofed.services.tokens import publishable_actors
-from storage.queries.content import post_by_uri
 from storage.tables import Account, Actor, Event, EventStatus, JoinMode, Place, Post
 from web.auth import RateLimiter, check_csrf, current_account
 from web.forms import (
@@ -251,6 +256,54 @@ async def media(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------------------------------
+# The steps every publishing form shares
+
+Page = Callable[..., Awaitable[Response]]  # re-renders the form: page(status_code=…, preview=…)
+Store = Callable[[bool], Awaitable[tuple[str, dict[str, Any] | None]]]
+
+
+async def _submitted(request: Request) -> Form | None:
+    """The posted form with its CSRF token checked (room left for an image), or None on GET."""
+    if request.method != "POST":
+        return None
+    form = await read_form(
+        request, max_bytes=max_upload_bytes(request.app.state.settings) + FORM_OVERHEAD
+    )
+    check_csrf(request, form.get("csrf"))
+    return form
+
+
+def _fresh_form(request: Request, choices: list[tuple[str, str]], **defaults: str) -> Form:
+    """An empty form publishing as ``?as=`` when the account may, else as its first choice."""
+    wanted = request.query_params.get("as", "")
+    publish_as = wanted if wanted in dict(choices) else (choices[0][0] if choices else "")
+    return Form({"as": publish_as, **defaults})
+
+
+async def _save(request: Request, session: AsyncSession, form: Form, page: Page, store: Store) -> Response:
+    """Run ``store`` in one transaction. « Aperçu » shows what it would store and rolls back;
+    otherwise the change and its activity commit together, the fan-out is scheduled and the
+    browser goes to the object. A refusal is shown next to its field."""
+    previewing = form.get("action") == "preview"
+    preview = None
+    try:
+        async with session.begin():
+            target, preview = await store(previewing)
+            if previewing:
+                raise _Rollback
+    except _Rollback:
+        return await page(preview=preview)
+    except Invalid as exc:
+        form.invalid(exc)
+    except (Forbidden, NotFound) as exc:
+        form.add_error("as", exc.public_message)
+    if not form.ok:
+        return await page(status_code=422)
+    await schedule_recorded(session, _fed(request).scheduler)
+    return RedirectResponse(target, status_code=303)
+
+
+# ---------------------------------------------------------------------------------------------
 # Events
 
 
@@ -376,12 +429,7 @@ async def event_edit(request: Request) -> Response:
 
 
 async def _event_form(request: Request, *, uri: str | None) -> Response:
-    form: Form | None = None
-    if request.method == "POST":
-        form = await read_form(
-            request, max_bytes=max_upload_bytes(request.app.state.settings) + FORM_OVERHEAD
-        )
-        check_csrf(request, form.get("csrf"))
+    form = await _submitted(request)
     async with sessions_of(request)() as session:
         account = await current_account(request, session)
         if account is None:
@@ -396,56 +444,31 @@ async def _event_form(request: Request, *, uri: str | None) -> Response:
                 form = _event_form_values(event, place)
         region_zone = (await region_of(session)).timezone
         await session.commit()  # end the reads; loaded objects stay usable (no expiry on commit)
-        if request.method == "GET":
-            if form is None:  # a new, empty form
-                wanted = request.query_params.get("as", "")
-                form = Form({
-                    "as": wanted if wanted in dict(choices) else (choices[0][0] if choices else ""),
-                    "country": "FR", "join-mode": "free",
-                })
-            return await _event_page(request, session, form, choices=choices, editing=editing)
-        assert form is not None
-
-        action = form.get("action") or "save"
-        image_url = await _image_url(request, form)
-        if action == "geocode":
-            geocoded = await _geocode_into(request, form)
-            return await _event_page(
-                request, session, form, choices=choices, editing=editing, geocoded=geocoded,
-                status_code=200 if geocoded else 422,
-            )
-        data = _event_input(form, image_url)
-        if not form.ok:
-            return await _event_page(request, session, form, choices=choices, editing=editing,
-                                     status_code=422)
+        filled = form or _fresh_form(request, choices, country="FR", **{"join-mode": "free"})
+        page = partial(_event_page, request, session, filled, choices=choices, editing=editing)
+        if request.method != "POST":
+            return await page()
+        image_url = await _image_url(request, filled)
+        if filled.get("action") == "geocode":
+            geocoded = await _geocode_into(request, filled)
+            return await page(geocoded=geocoded, status_code=200 if geocoded else 422)
+        data = _event_input(filled, image_url)
+        if not filled.ok:
+            return await page(status_code=422)
         urls = runtime_of(request).urls
-        preview = None
-        try:
-            async with session.begin():
-                if editing is not None:
-                    event = await update_event(session, urls, editing.uri, data, account=account,
-                                               default_timezone=region_zone)
-                    actor = await publishing_actor(session, editing.actor, account)
-                else:
-                    actor = await publishing_actor(session, form.text("as"), account)
-                    event = await create_event(session, urls, actor, data,
-                                               default_timezone=region_zone)
-                target = _path(event.url or event.uri)
-                if action == "preview":
-                    preview = await _event_preview(session, event, actor)
-                    raise _Rollback
-        except _Rollback:
-            return await _event_page(request, session, form, choices=choices, editing=editing,
-                                     preview=preview)
-        except Invalid as exc:
-            form.invalid(exc)
-        except (Forbidden, NotFound) as exc:
-            form.add_error("as", exc.public_message)
-        if not form.ok:
-            return await _event_page(request, session, form, choices=choices, editing=editing,
-                                     status_code=422)
-        await schedule_recorded(session, _fed(request).scheduler)
-        return RedirectResponse(target, status_code=303)
+
+        async def store(previewing: bool) -> tuple[str, dict[str, Any] | None]:
+            if editing is not None:
+                event = await update_event(session, urls, editing.uri, data, account=account,
+                                           default_timezone=region_zone)
+                actor = await publishing_actor(session, editing.actor, account)
+            else:
+                actor = await publishing_actor(session, filled.text("as"), account)
+                event = await create_event(session, urls, actor, data, default_timezone=region_zone)
+            preview = await _event_preview(session, event, actor) if previewing else None
+            return _path(event.url or event.uri), preview
+
+        return await _save(request, session, filled, page, store)
 
 
 async def _event_for_action(request: Request, session: AsyncSession) -> tuple[Account, _Editing, str]:
@@ -580,63 +603,88 @@ def _post_preview(post: Post, actor: Actor, city: str) -> dict[str, Any]:
     }
 
 
+def _post_form_values(post: Post, place: Place | None, zone: str) -> Form:
+    return Form({
+        "kind": post.kind, "title": post.title, "summary": typed_summary(post),
+        "body": post.source_md or "", "tags": ", ".join(post.tags),
+        "contract": post.contract, "call-kind": post.call_kind,
+        "deadline": post.deadline.astimezone(ZoneInfo(zone)).date().isoformat() if post.deadline else "",
+        "city": place.city if place else "", "link-url": post.link_url,
+        "image-url": post.image_url, "image-alt": post.image_alt,
+    })
+
+
+async def _editable_post(session: AsyncSession, uri: str, account: Account) -> tuple[Post, Actor]:
+    post, actor = await local_post(session, uri)
+    await publishing_actor(session, actor.username, account)  # Forbidden for others
+    return post, actor
+
+
+def _spec_for(kind: str) -> PostForm:
+    return next(spec for spec in POST_FORMS.values() if kind in spec.kinds)
+
+
 async def post_new(request: Request) -> Response:
     spec = POST_FORMS.get(request.path_params["kind"])
     if spec is None:
         raise HTTPException(404, _("Page introuvable"))
-    form: Form | None = None
-    if request.method == "POST":
-        form = await read_form(
-            request, max_bytes=max_upload_bytes(request.app.state.settings) + FORM_OVERHEAD
-        )
-        check_csrf(request, form.get("csrf"))
+    return await _post_form(request, spec, uri=None)
+
+
+async def post_edit(request: Request) -> Response:
+    """``/publier/publication/modifier?uri=…``: the same form, filled with the publication."""
+    uri = request.query_params.get("uri", "")
+    if not uri:
+        raise HTTPException(404, _("Publication introuvable"))
+    return await _post_form(request, None, uri=uri)
+
+
+async def _post_form(request: Request, spec: PostForm | None, *, uri: str | None) -> Response:
+    form = await _submitted(request)
     async with sessions_of(request)() as session:
         account = await current_account(request, session)
         if account is None:
             return sign_in_redirect(request)
         choices = await _choices(session, account)
         zone = (await region_of(session)).timezone
+        editing, attachments = None, ()
+        if uri is not None:
+            post, actor = await _editable_post(session, uri, account)
+            spec = _spec_for(post.kind)
+            editing = _Editing(post.uri, post.title, _path(post.url or post.uri), actor.username)
+            attachments = tuple(a["url"] for a in post.attachments if a.get("url"))
+            if form is None:
+                place = await session.get(Place, post.place_id) if post.place_id else None
+                form = _post_form_values(post, place, zone)
         await session.commit()
-
-        async def page(status_code: int = 200, preview: dict[str, Any] | None = None) -> Response:
-            assert form is not None
-            return await render(
-                request, session, "publish/post.html", status_code=status_code, form=form,
-                spec=spec, choices=choices, preview=preview,
-                kind_labels={"article": _("Article"), "resource": _("Ressource"),
-                             "job_offer": _("Offre d'emploi"), "call": _("Appel")},
-                max_upload_mb=round(max_upload_bytes(request.app.state.settings) / (1024 * 1024), 1),
-            )
-
-        if form is None:
-            wanted = request.query_params.get("as", "")
-            form = Form({"as": wanted if wanted in dict(choices) else (choices[0][0] if choices else ""),
-                         "kind": spec.kinds[0]})
+        assert spec is not None
+        filled = form or _fresh_form(request, choices, kind=spec.kinds[0])
+        page = partial(
+            render, request, session, "publish/post.html", form=filled, spec=spec, choices=choices,
+            editing=editing, preview=None,
+            kind_labels={"article": _("Article"), "resource": _("Ressource"),
+                         "job_offer": _("Offre d'emploi"), "call": _("Appel")},
+            max_upload_mb=round(max_upload_bytes(request.app.state.settings) / (1024 * 1024), 1),
+        )
+        if request.method != "POST":
             return await page()
-        action = form.get("action") or "save"
-        image_url = await _image_url(request, form)
-        data = _post_input(form, spec, image_url, zone)
-        if not form.ok:
-            return await page(422)
-        preview = None
-        try:
-            async with session.begin():
-                actor = await publishing_actor(session, form.text("as"), account)
-                post = await create_post(session, runtime_of(request).urls, actor, data)
-                target = _path(post.url or post.uri)
-                if action == "preview":
-                    preview = _post_preview(post, actor, form.text("city"))
-                    raise _Rollback
-        except _Rollback:
-            return await page(preview=preview)
-        except Invalid as exc:
-            form.invalid(exc)
-        except (Forbidden, NotFound) as exc:
-            form.add_error("as", exc.public_message)
-        if not form.ok:
-            return await page(422)
-        await schedule_recorded(session, _fed(request).scheduler)
-        return RedirectResponse(target, status_code=303)
+        image_url = await _image_url(request, filled)
+        data = replace(_post_input(filled, spec, image_url, zone), attachments=attachments)
+        if not filled.ok:
+            return await page(status_code=422)
+        urls = runtime_of(request).urls
+
+        async def store(previewing: bool) -> tuple[str, dict[str, Any] | None]:
+            if editing is not None:
+                post = await update_post(session, urls, editing.uri, data, account=account)
+                actor = await publishing_actor(session, editing.actor, account)
+            else:
+                actor = await publishing_actor(session, filled.text("as"), account)
+                post = await create_post(session, urls, actor, data)
+            preview = _post_preview(post, actor, filled.text("city")) if previewing else None
+            return _path(post.url or post.uri), preview
+
+        return await _save(request, session, filled, page, store)
 
 
 async def post_delete(request: Request) -> Response:
@@ -649,12 +697,7 @@ async def post_delete(request: Request) -> Response:
         account = await current_account(request, session)
         if account is None:
             return sign_in_redirect(request)
-        post = await post_by_uri(session, uri)
-        if post is None or not post.local or post.deleted_at is not None:
-            raise HTTPException(404, _("Publication introuvable"))
-        actor = await session.get(Actor, post.actor_id)
-        assert actor is not None
-        await publishing_actor(session, actor.username, account)
+        post, _actor = await _editable_post(session, uri, account)
         title, path = post.title, _path(post.url or post.uri)
         await session.commit()
         if form is None or not form.flag("confirm"):
