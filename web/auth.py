@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException
@@ -54,19 +54,42 @@ def sign_out(request: Request) -> None:
 
 
 class RateLimiter:
-    """At most ``limit`` attempts per key in ``window`` seconds (per process)."""
+    """At most ``limit`` attempts per key in ``window`` seconds (per process), in bounded memory.
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+    Keys are kept in the order of their latest attempt, so those whose window has passed are
+    at the front and are dropped as new attempts come in. Beyond ``max_keys`` live keys the
+    least recently tried is forgotten: a flood of new keys can then reset an old key's count,
+    which is better than refusing everyone or growing without end.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 300.0, *, max_keys: int = 10_000) -> None:
         self.limit = limit
         self.window = window
-        self._hits: dict[str, deque[float]] = {}
+        self.max_keys = max_keys
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     def allow(self, key: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        hits = self._hits.setdefault(key, deque())
+        self._forget_expired(now)
+        hits = self._hits.get(key)
+        if hits is None:
+            while len(self._hits) >= self.max_keys:
+                self._hits.popitem(last=False)
+            hits = self._hits[key] = deque(maxlen=self.limit)
         while hits and hits[0] <= now - self.window:
             hits.popleft()
         if len(hits) >= self.limit:
             return False
         hits.append(now)
+        self._hits.move_to_end(key)
         return True
+
+    def _forget_expired(self, now: float) -> None:
+        while self._hits:
+            key, hits = next(iter(self._hits.items()))
+            if hits and hits[-1] > now - self.window:
+                return
+            del self._hits[key]
