@@ -7,13 +7,14 @@ settings. The clock is a function so tests can advance time instead of sleeping.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from federation.cache import RecentDocuments
 from federation.urls import Urls
 
 if TYPE_CHECKING:
@@ -51,3 +52,4 @@ class Federation:
     client: RemoteClient
     scheduler: Scheduler
     clock: Callable[[], datetime]
+    documents: RecentDocuments = field(default_factory=RecentDocuments)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from federation import signatures
 from federation.actors import ActorUnavailable, actor_for_key
+from federation.cache import Rendered
 from federation.context import Federation
 from federation.documents import actor_document
 from federation.inbox.receive import block_domains, receive
@@ -37,12 +38,16 @@ def wants_activity_json(request: Request) -> bool:
     return is_activity_json(request.headers.get("accept", ""))
 
 
-def activity_json(document: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        document,
-        status_code=status,
-        media_type=AS_CONTENT_TYPE.split(";")[0],
-        headers={"Vary": "Accept, Signature", "Cache-Control": "max-age=60"},
+AS_HEADERS = {"Vary": "Accept, Signature", "Cache-Control": "max-age=60"}
+
+
+def activity_json(document: dict[str, Any], status: int = 200) -> Response:
+    return rendered_activity(document, status).response()
+
+
+def rendered_activity(document: dict[str, Any], status: int = 200, html_url: str | None = None) -> Rendered:
+    return Rendered.of_json(
+        document, AS_CONTENT_TYPE.split(";")[0], headers=AS_HEADERS, status=status, html_url=html_url
     )
 
 
@@ -95,25 +100,36 @@ def _not_found() -> JSONResponse:
     return JSONResponse({"error": "not found"}, status_code=404)
 
 
+async def _actor_rendered(request: Request) -> Rendered | None:
+    """The actor's document, from the last few seconds' renderings or the database."""
+    fed = fed_of(request)
+    key = ("actor", request.path_params.get("username"))
+    rendered = fed.documents.get(key)
+    if rendered is None:
+        actor = await _local(request)
+        if actor is None:
+            return None
+        rendered = fed.documents.put(key, rendered_activity(actor_document(actor, fed.urls), html_url=actor.url))
+    return rendered
+
+
 async def actor_endpoint(request: Request) -> Response:
-    actor = await _local(request)
-    if actor is None:
+    rendered = await _actor_rendered(request)
+    if rendered is None:
         return _not_found()
     if not wants_activity_json(request):
-        return RedirectResponse(actor.url or "/", status_code=303, headers={"Vary": "Accept"})
+        return RedirectResponse(rendered.html_url or "/", status_code=303, headers={"Vary": "Accept"})
     refused = await require_signed_fetch(request)
     if refused is not None:
         return refused
-    return activity_json(actor_document(actor, fed_of(request).urls))
+    return rendered.response()
 
 
 async def instance_actor_endpoint(request: Request) -> Response:
-    fed = fed_of(request)
-    async with fed.sessions() as session:
-        actor = await actor_by_uri(session, fed.urls.instance_actor)
-    if actor is None:
-        return _not_found()
-    return activity_json(actor_document(actor, fed.urls))
+    """Always public, even in authorized-fetch mode: remote servers fetch it to verify our
+    own signed fetches."""
+    rendered = await _actor_rendered(request)
+    return _not_found() if rendered is None else rendered.response()
 
 
 def _page_number(request: Request) -> int | None:
@@ -176,19 +192,32 @@ async def following_endpoint(request: Request) -> Response:
 
 
 async def outbox_endpoint(request: Request) -> Response:
+    """The outbox and its pages, kept a few seconds like the actor document (the largest
+    public document we serve: 40 activities per page)."""
+    fed = fed_of(request)
+    key = ("outbox", request.path_params.get("username"), request.url.query)
+    rendered = fed.documents.get(key)
+    if rendered is not None:
+        refused = await require_signed_fetch(request)
+        return refused or rendered.response()
     actor = await _local(request)
     if actor is None:
         return _not_found()
     refused = await require_signed_fetch(request)
     if refused is not None:
         return refused
+    rendered = await _outbox(request, actor)
+    return fed.documents.put(key, rendered).response()
+
+
+async def _outbox(request: Request, actor: Actor) -> Rendered:
     fed = fed_of(request)
     assert actor.outbox is not None and actor.id is not None
     page = _page_number(request)
     async with fed.sessions() as session:
         total = await count_outbox(session, actor.id)
         if page is None:
-            return activity_json(collection_to_json(actor.outbox, total, first=f"{actor.outbox}?page=1"))
+            return rendered_activity(collection_to_json(actor.outbox, total, first=f"{actor.outbox}?page=1"))
         activities = await outbox_page(
             session, actor.id, before_id=_cursor(request, "before"),
             after_id=_cursor(request, "after"), limit=PAGE_SIZE,
@@ -203,7 +232,7 @@ async def outbox_endpoint(request: Request) -> Response:
         prev_page = f"{actor.outbox}?page={page - 1}"
         if activities and page > 2:
             prev_page += f"&after={activities[0].id}"
-    return activity_json(
+    return rendered_activity(
         page_to_json(
             str(request.url.include_query_params()), actor.outbox, items, total=total,
             next_page=next_page, prev_page=prev_page,

@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from federation.cache import RecentDocuments, Rendered
 from federation.urls import Urls
 from storage.queries.actors import actor_by_uri, count_local_actors, local_actor
 from storage.queries.content import count_events, count_posts
@@ -56,6 +57,7 @@ USER_KINDS = ("Person", "Organization", "Group")
 OUTBOUND_SERVICES: tuple[str, ...] = ()
 CORS = {"Access-Control-Allow-Origin": "*"}
 NODEINFO_CACHE = {"Cache-Control": "public, max-age=1800"}
+NODEINFO_TTL = 60.0
 
 
 class _Runtime(Protocol):
@@ -71,6 +73,11 @@ class _Runtime(Protocol):
 def _runtime(request: Request) -> _Runtime:
     runtime: _Runtime = request.app.state.runtime
     return runtime
+
+
+def _documents(request: Request) -> RecentDocuments:
+    documents: RecentDocuments = request.app.state.fed.documents
+    return documents
 
 
 # --- WebFinger ------------------------------------------------------------------------------
@@ -102,8 +109,7 @@ def parse_resource(resource: str, urls: Urls) -> Wanted | None:
         return _wanted_by_path(unquote(parts.path).rstrip("/"), urls)
     if value[:5].lower() == "acct:":
         value = value[5:]
-    if value.startswith("@"):
-        value = value[1:]
+    value = value.removeprefix("@")
     username, at, domain = value.rpartition("@")
     if not at or not username or not domain or "@" in username or "/" in value:
         raise BadResource("resource attendu : acct:utilisateur@domaine ou l'URL d'un acteur")
@@ -185,15 +191,20 @@ async def webfinger(request: Request) -> Response:
         return _error(400, str(exc))
     if wanted is None:
         return _error(404, "ce domaine n'est pas servi ici")
-    async with runtime.sessions() as session:
-        actor = await find_actor(session, wanted, runtime.urls)
-    if actor is None:
-        return _error(404, "aucun compte de ce nom")
-    document = jrd(actor, runtime.urls)
     rels = request.query_params.getlist("rel")
-    if rels:  # RFC 7033 §4.3: the client may ask for some link relations only
-        document["links"] = [link for link in document["links"] if link["rel"] in rels]
-    return JSONResponse(document, media_type=JRD_CONTENT_TYPE, headers=CORS)
+    documents = _documents(request)
+    key = ("webfinger", wanted, tuple(rels))
+    rendered = documents.get(key)
+    if rendered is None:
+        async with runtime.sessions() as session:
+            actor = await find_actor(session, wanted, runtime.urls)
+        if actor is None:
+            return _error(404, "aucun compte de ce nom")
+        document = jrd(actor, runtime.urls)
+        if rels:  # RFC 7033 §4.3: the client may ask for some link relations only
+            document["links"] = [link for link in document["links"] if link["rel"] in rels]
+        rendered = documents.put(key, Rendered.of_json(document, JRD_CONTENT_TYPE, headers=CORS))
+    return rendered.response()
 
 
 # --- host-meta ------------------------------------------------------------------------------
@@ -368,6 +379,10 @@ async def nodeinfo(request: Request) -> Response:
 
 
 async def _nodeinfo_response(request: Request, version: str) -> Response:
+    documents = _documents(request)
+    rendered = documents.get(("nodeinfo", version))
+    if rendered is not None:
+        return rendered.response()
     runtime = _runtime(request)
     async with runtime.sessions() as session:
         counts = await usage(session)
@@ -380,11 +395,11 @@ async def _nodeinfo_response(request: Request, version: str) -> Response:
         software_version=software_version(),
         software_links=software_links(),
     )
-    return JSONResponse(
-        document,
-        media_type=nodeinfo_content_type(version),
-        headers={**CORS, **NODEINFO_CACHE},
+    rendered = Rendered.of_json(
+        document, nodeinfo_content_type(version), headers={**CORS, **NODEINFO_CACHE}
     )
+    # Counting everything is the costly part; crawlers poll this, counts a minute old are fine.
+    return documents.put(("nodeinfo", version), rendered, ttl=NODEINFO_TTL).response()
 
 
 async def nodeinfo_2_0(request: Request) -> Response:

@@ -229,6 +229,10 @@ async def test_authorized_fetch(db: Db, origin: RemoteOrigin) -> None:
             assert response.status_code == 200, (path, response.text)
         assert len(origin.requests("GET", alice.path)) == 1  # fetched once, then cached
         assert signed_get(client, alice, protected[0], keys=key_pair(1)).status_code == 401
+        # The documents are now rendered and kept for a few seconds: still no entry without
+        # a valid signature.
+        for path in protected:
+            assert client.get(path, headers={"Accept": AS_JSON}).status_code == 401, path
 
         # Public whatever the mode: discovery, the instance actor, and pages for browsers.
         for path in ("/.well-known/webfinger?resource=acct:planetarium@grandest.test",
