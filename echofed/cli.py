@@ -150,6 +150,16 @@ async def cmd_region_set(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_region_home(args: argparse.Namespace, settings: Settings) -> int:
+    from echofed.services.following import set_show_on_home
+
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        _, actor = await set_show_on_home(session, runtime.urls, args.target, show=args.on)
+    where = "affichés" if args.on else "masqués"
+    print(f"Événements de {actor.handle} {where} sur la page d'accueil (toujours dans l'agenda).")
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str | None:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -452,10 +462,9 @@ async def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
 
             return await follow_relay(fed, session, target)
         if args.target[0] == "region":
-            from echofed.services.following import region_actor_url
+            from echofed.services.following import follow_region
 
-            resolved = await region_actor_url(fed, target)
-            return await follow(fed, session, username, resolved)
+            return await follow_region(fed, session, target)
         return await follow(fed, session, username, target)
 
     record = await _with_federation(settings, work)
@@ -666,6 +675,16 @@ def build_parser() -> argparse.ArgumentParser:
     rset.add_argument("--zoom", type=int, help="zoom initial de la carte (1-18)")
     rset.add_argument("--bounds", type=_bounds, help="emprise SUD,OUEST,NORD,EST")
     rset.set_defaults(handler=cmd_region_set)
+    rhome = region_sub.add_parser(
+        "home", help="montrer ou non les événements d'une région suivie sur la page d'accueil"
+    )
+    rhome.add_argument("target", metavar="CIBLE",
+                       help="URL de l'acteur suivi (ou une URL ou @compte@hôte de sa région)")
+    shown = rhome.add_mutually_exclusive_group(required=True)
+    shown.add_argument("--on", dest="on", action="store_true", help="les montrer (par défaut)")
+    shown.add_argument("--off", dest="on", action="store_false",
+                       help="les masquer de l'accueil (ils restent dans l'agenda)")
+    rhome.set_defaults(handler=cmd_region_home)
 
     account = sub.add_parser("account", help="comptes")
     account_sub = account.add_subparsers(dest="account_command", metavar="ACTION", required=True)

@@ -18,7 +18,7 @@ from federation.vocab.jsonld import is_activity_json
 from web import feeds
 from web.i18n import switch_language
 from web import api, api_posts
-from web.pages import accounts, objects, publish
+from web.pages import accounts, admin, objects, publish
 from web.pages.actors import profile
 from web.pages.home import home
 from web.pages import actors as actor_pages, interact, lists, search
@@ -82,6 +82,9 @@ def routes() -> list[BaseRoute]:
         Route("/compte/organisations/{username}/membres", accounts.invite, methods=["POST"]),
         Route("/compte/organisations/{username}/membres/{account_id:int}/retirer", accounts.remove,
               methods=["POST"]),
+        # Instance administration: followed regions and relays, region follow requests
+        Route("/admin/regions", admin.regions, methods=["GET"], name="admin_regions"),
+        Route("/admin/regions/{action}", admin.region_action, methods=["POST"]),
         Route("/publier/evenement", publish.event_new, methods=["GET", "POST"], name="publish_event"),
         Route("/publier/evenement/modifier", publish.event_edit, methods=["GET", "POST"]),
         Route("/publier/evenement/statut", publish.event_status, methods=["GET", "POST"]),

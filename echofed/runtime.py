@@ -50,7 +50,7 @@ async def resolve_base_url(settings: Settings, sessions: async_sessionmaker[Asyn
 
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessions = make_sessionmaker(engine)
     try:
         base = await resolve_base_url(settings, sessions)

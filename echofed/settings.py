@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     worker_concurrency: Annotated[int, Field(ge=1, le=1000)] = 32
     delivery_concurrency_per_host: Annotated[int, Field(ge=1, le=64)] = 4
     sweep_seconds: Annotated[float, Field(gt=0, le=300)] = 5.0
+    database_pool_size: Annotated[int, Field(ge=1, le=500)] = 10
     map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "© OpenStreetMap contributors"
     signup_approval: bool = False

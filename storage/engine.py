@@ -34,7 +34,9 @@ def make_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -
         # No pool_pre_ping: with asyncpg it costs three round trips per checkout. A connection
         # that died (database restart) raises once, SQLAlchemy then invalidates the whole pool,
         # and the request or job is retried by its caller; old connections are recycled.
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        # A small overflow: connections beyond the pool are opened and closed per checkout, so
+        # under a sustained burst it is cheaper to wait for a pooled one (size the pool instead).
+        kwargs.update(pool_size=pool_size, max_overflow=max(2, pool_size // 2), pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,8 +1,15 @@
-"""Following: our actors follow remote ones; operators approve or refuse follow requests."""
+"""Following: our actors follow remote ones; operators approve or refuse follow requests.
+
+The instance actor's own follows (other regions, Mobilizon instances, relays) and followers
+are what the operator manages with ``echofed follow region|relay …``, ``echofed follow-requests``,
+``echofed region home`` and the ``/admin/regions`` page; both go through the functions here.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,10 +20,16 @@ from federation.context import Federation
 from federation.delivery import Audience, record_activity
 from federation.fetch import parse_handle, webfinger
 from federation.inbox.follows import send_accept, send_reject
+from federation.urls import Urls
 from federation.vocab import activities as vocab
 from storage.columns import utcnow
 from storage.queries.actors import actor_by_uri, local_actor
-from storage.queries.social import delete_follow, follow_between, pending_follow_requests
+from storage.queries.social import (
+    delete_follow,
+    follow_between,
+    follows_of,
+    pending_follow_requests,
+)
 from storage.tables import Actor, Follow, FollowState
 
 
@@ -81,7 +94,9 @@ async def unfollow(fed: Federation, session: AsyncSession, username: str, target
     record = await follow_between(session, me.id, them.id)
     if record is None:
         raise NotFound(f"{me.handle} ne suit pas {them.handle}")
-    follow_json = {"id": record.uri, "type": "Follow", "actor": me.uri, "object": them.uri}
+    # A relay subscription followed Public (see follow_relay): its Undo says the same.
+    followed = vocab.PUBLIC if record.relay else them.uri
+    follow_json = {"id": record.uri, "type": "Follow", "actor": me.uri, "object": followed}
     payload = vocab.undo(fed.urls.activity(str(uuid.uuid4())), me.uri, follow_json, [them.uri])
     assert record.id is not None
     await delete_follow(session, record.id)
@@ -121,6 +136,24 @@ async def decide_request(
     return None
 
 
+async def remove_follower(
+    fed: Federation, session: AsyncSession, username: str, follower_uri: str
+) -> None:
+    """Stop an accepted follower's subscription: the follow is deleted and the follower gets a
+    Reject of its Follow (what Mastodon sends when it removes a follower)."""
+    me = await _local(session, username)
+    them = await actor_by_uri(session, follower_uri)
+    if them is None or me.id is None or them.id is None:
+        raise NotFound(f"{follower_uri} ne suit pas {me.handle}")
+    record = await follow_between(session, them.id, me.id)
+    if record is None or record.state != FollowState.ACCEPTED:
+        raise NotFound(f"{follower_uri} ne suit pas {me.handle}")
+    follow_json = {"id": record.uri, "type": "Follow", "actor": them.uri, "object": me.uri}
+    assert record.id is not None
+    await delete_follow(session, record.id)
+    await send_reject(fed, session, me, them, follow_json)
+
+
 async def region_actor_url(fed: Federation, base_url: str) -> str:
     """Another region's instance actor, from its NodeInfo (FEP-2677), else ``/actor``."""
     from federation.fetch import instance_actor_url
@@ -151,3 +184,65 @@ async def follow_relay(fed: Federation, session: AsyncSession, relay_url: str) -
         object_uri=relay.uri, public=False,
     )
     return record
+
+
+async def follow_region(fed: Federation, session: AsyncSession, target: str) -> Follow:
+    """The instance follows another region or a Mobilizon instance. A bare origin
+    (``https://occitanie.example``) is resolved to its instance actor through NodeInfo
+    (FEP-2677); an actor URL or a handle (``relay@mobilizon.example``) is followed as given."""
+    target = target.strip()
+    if target.startswith(("https://", "http://")):
+        parts = urlsplit(target)
+        if parts.path in ("", "/") and not parts.query:
+            target = await region_actor_url(fed, target)
+    return await follow(fed, session, fed.urls.host, target)
+
+
+@dataclass(frozen=True)
+class InstanceFollows:
+    """Whom the instance actor follows and who follows it, every state, oldest first."""
+
+    instance: Actor
+    following: list[tuple[Follow, Actor]]
+    followers: list[tuple[Follow, Actor]]
+
+
+async def instance_follows(session: AsyncSession, urls: Urls) -> InstanceFollows:
+    instance = await _local(session, urls.host)
+    assert instance.id is not None
+    return InstanceFollows(
+        instance=instance,
+        following=await follows_of(session, instance.id, followers=False),
+        followers=await follows_of(session, instance.id, followers=True),
+    )
+
+
+def _host_of_target(target: str) -> str:
+    if target.startswith(("https://", "http://")):
+        return urlsplit(target).netloc.lower()
+    return target.lstrip("@").rpartition("@")[2].lower()
+
+
+async def set_show_on_home(
+    session: AsyncSession, urls: Urls, target: str, *, show: bool
+) -> tuple[Follow, Actor]:
+    """Whether the events of a region the instance follows appear on the home page (they stay
+    in the agenda either way). ``target`` is the followed actor's URL, or any URL or handle on
+    its domain when the instance follows one actor there."""
+    instance = await _local(session, urls.host)
+    assert instance.id is not None
+    target = target.strip()
+    followed = await follows_of(session, instance.id, followers=False)
+    matches = [(f, a) for f, a in followed if a.uri == target]
+    if not matches:
+        host = _host_of_target(target)
+        matches = [(f, a) for f, a in followed if a.domain.lower() == host and not f.relay]
+    if not matches:
+        raise NotFound(f"l'instance ne suit aucune région à {target}")
+    if len(matches) > 1:
+        raise Conflict(f"plusieurs acteurs suivis sur {_host_of_target(target)} : donnez l'URL de l'acteur")
+    record, actor = matches[0]
+    record.show_on_home = show
+    session.add(record)
+    await session.flush()
+    return record, actor

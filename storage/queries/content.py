@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,14 +21,22 @@ async def place_by_id(session: AsyncSession, place_id: int) -> Place | None:
     return await session.get(Place, place_id)
 
 
+def outside_origins(hidden_origins: Sequence[str]) -> Any:
+    """A condition keeping local events and remote ones whose origin domain is not hidden."""
+    if not hidden_origins:
+        return true()
+    return or_(col(Event.local).is_(True), col(Event.origin_domain).not_in(list(hidden_origins)))
+
+
 async def upcoming_events(
     session: AsyncSession,
     *,
     now: datetime,
     limit: int = 50,
     actor_id: int | None = None,
+    hidden_origins: Sequence[str] = (),
 ) -> list[tuple[Event, Actor]]:
-    """Events not yet over, soonest first, with their organiser."""
+    """Events not yet over, soonest first, with their organiser; none from ``hidden_origins``."""
     query = (
         select(Event, Actor)
         .join(Actor, col(Actor.id) == Event.actor_id)
@@ -34,6 +44,7 @@ async def upcoming_events(
             col(Event.deleted_at).is_(None),
             Event.visibility == "public",
             or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now),
+            outside_origins(hidden_origins),
         )
     )
     if actor_id is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.queries.content import outside_origins
 from storage.queries.feeds import json_array_has_any
 from storage.tables import (
     Account,
@@ -49,22 +50,25 @@ def _public_events() -> Any:
 
 
 async def events_between(
-    session: AsyncSession, *, start: datetime, end: datetime, limit: int = 12
+    session: AsyncSession, *, start: datetime, end: datetime, limit: int = 12,
+    hidden_origins: Sequence[str] = (),
 ) -> list[tuple[Event, Actor]]:
     """Public events taking place (at least partly) between ``start`` and ``end``, soonest
-    first."""
+    first; none from ``hidden_origins`` (remote domains kept off the home page)."""
     query = _public_events().where(
         col(Event.starts_at) < end,
         or_(col(Event.ends_at) >= start, col(Event.starts_at) >= start),
+        outside_origins(hidden_origins),
     ).order_by(col(Event.starts_at), col(Event.id)).limit(_limit(limit))
     return [(e, a) for e, a in (await session.exec(query)).all()]
 
 
 async def highlighted_events(
-    session: AsyncSession, *, now: datetime, limit: int = 3
+    session: AsyncSession, *, now: datetime, limit: int = 3, hidden_origins: Sequence[str] = ()
 ) -> list[tuple[Event, Actor]]:
     """Coming events worth showing off: those with an image (soonest first), then those people
-    joined (most joined first); events with neither are not highlighted."""
+    joined (most joined first); events with neither are not highlighted, nor events from
+    ``hidden_origins``."""
     joins = (
         select(Interaction.object_uri, func.count().label("joined"))
         .where(Interaction.kind == "join", Interaction.state == "accepted")
@@ -78,6 +82,7 @@ async def highlighted_events(
             col(Event.starts_at) >= now,
             Event.status != EventStatus.CANCELLED,
             or_(col(Event.image_url).is_not(None), func.coalesce(joins.c.joined, 0) > 0),
+            outside_origins(hidden_origins),
         )
         .order_by(
             case((col(Event.image_url).is_(None), 1), else_=0),

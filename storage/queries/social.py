@@ -90,6 +90,35 @@ async def pending_follow_requests(session: AsyncSession, actor_id: int) -> list[
     return [(f, a) for f, a in (await session.exec(query)).all()]
 
 
+async def follows_of(
+    session: AsyncSession, actor_id: int, *, followers: bool, limit: int = 500
+) -> list[tuple[Follow, Actor]]:
+    """Every follow of an actor (``followers=True``) or by it, whatever its state, oldest
+    first, with the actor at the other end."""
+    other = Follow.follower_id if followers else Follow.followed_id
+    mine = Follow.followed_id if followers else Follow.follower_id
+    query = (
+        select(Follow, Actor)
+        .join(Actor, col(Actor.id) == other)
+        .where(mine == actor_id)
+        .order_by(col(Follow.id))
+        .limit(limit)
+    )
+    return [(f, a) for f, a in (await session.exec(query)).all()]
+
+
+async def hidden_home_domains(session: AsyncSession, follower_id: int) -> list[str]:
+    """Domains of the actors this one follows with ``show_on_home`` switched off: for the
+    instance actor, the regions whose events stay off the home page."""
+    query = (
+        select(Actor.domain)
+        .join(Follow, col(Follow.followed_id) == Actor.id)
+        .where(Follow.follower_id == follower_id, col(Follow.show_on_home).is_(False))
+        .distinct()
+    )
+    return sorted(str(domain) for domain in (await session.exec(query)).all())
+
+
 async def follower_inboxes_batch(
     session: AsyncSession, actor_id: int, *, after_id: int, limit: int
 ) -> list[tuple[int, str]]:

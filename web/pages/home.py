@@ -1,5 +1,9 @@
 """The home page: the region, this week, highlights, latest articles, open offers and calls,
-and the region in figures."""
+and the region in figures.
+
+Events from a followed region whose "show on the home page" switch is off (``Follow.show_on_home``
+of the instance actor's follow, set on ``/admin/regions``) stay out of the event sections here;
+the agenda, the map and search still list them."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from starlette.responses import Response
 from storage.columns import utcnow
 from storage.queries.content import upcoming_events
 from storage.queries.pages import events_between, figures, highlighted_events, offers, publications
+from storage.queries.social import hidden_home_domains
 from web.pages.objects import display_helpers
 from web.state import page_context, region_of, sessions_of, templates_of
 
@@ -33,19 +38,27 @@ async def home(request: Request) -> Response:
     now = utcnow()
     async with sessions_of(request)() as session:
         region = await region_of(session)
+        hidden: list[str] = []
+        if region.instance_actor_id is not None:
+            hidden = await hidden_home_domains(session, region.instance_actor_id)
         this_week = await events_between(
-            session, start=now, end=week_end(now, region.timezone), limit=12
+            session, start=now, end=week_end(now, region.timezone), limit=12,
+            hidden_origins=hidden,
         )
         shown = {event.id for event, _actor in this_week}
         later = [
             (event, actor)
-            for event, actor in await upcoming_events(session, now=now, limit=18)
+            for event, actor in await upcoming_events(
+                session, now=now, limit=18, hidden_origins=hidden
+            )
             if event.id not in shown
         ][:6]
         context = await page_context(
             request, session,
             this_week=this_week,
-            highlighted=await highlighted_events(session, now=now, limit=3),
+            highlighted=await highlighted_events(
+                session, now=now, limit=3, hidden_origins=hidden
+            ),
             upcoming=later,
             any_upcoming=bool(this_week or later),
             articles=await publications(session, limit=4),
