@@ -25,6 +25,9 @@ from federation.urls import Urls
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 
+# Shared rigs other test modules use as fixtures (kept out of any one test module).
+pytest_plugins = ["tests.federation.handler_rig"]
+
 PG_ADMIN_URL = os.environ.get(
     "ECHOFED_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )

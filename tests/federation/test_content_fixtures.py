@@ -11,7 +11,7 @@ from typing import Any
 
 from echofed.services.publishing import EventInput, PlaceInput, create_event
 from storage.tables import Actor, Event, Follow, FollowState, Interaction, OutboxActivity
-from tests.federation.test_fixture_handlers import Rig, fixture, rig  # noqa: F401  (fixture)
+from tests.federation.handler_rig import Rig, fixture
 
 METACARTES = "https://mobilizon.fr/@metacartes"
 GANCIO = "https://demo.gancio.org/federation/u/gancio"

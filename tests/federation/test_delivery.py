@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -15,11 +14,19 @@ from echofed.services.accounts import ActorInput, create_actor
 from echofed.services.region import ensure_instance_actor
 from federation.client import ClientPolicy, RemoteClient
 from federation.context import Federation, FederationConfig
-from federation.delivery import Audience, deliver, expand_fanout, host_answered, record_activity, sweep
+from federation.delivery import (
+    Audience,
+    deliver,
+    expand_fanout,
+    host_answered,
+    record_activity,
+    sweep,
+)
 from storage.queries.social import count_followers
 from storage.tables import Actor, Delivery, DeliveryState, DomainHealth, Follow, FollowState
 from tests.conftest import Db
 from tests.e2e.receiver import Answer, Receiver
+from tests.federation.handler_rig import RecordingScheduler
 
 
 @dataclass
@@ -31,14 +38,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@dataclass
-class RecordingScheduler:
-    jobs: list[tuple[str, tuple[Any, ...], datetime | None]] = field(default_factory=list)
-
-    async def enqueue(self, job: str, *args: Any, key: str | None = None, defer_until: datetime | None = None) -> None:
-        self.jobs.append((job, args, defer_until))
 
 
 @dataclass

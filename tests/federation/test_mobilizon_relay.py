@@ -22,8 +22,8 @@ from echofed.services.outbox import schedule_recorded
 from federation.client import ClientPolicy, RemoteClient
 from federation.delivery import deliver, expand_fanout
 from storage.tables import Delivery, Event, Fanout, Follow, FollowState, OutboxActivity
+from tests.federation.handler_rig import Rig, fixture
 from tests.federation.remote_origin import RemoteOrigin
-from tests.federation.test_fixture_handlers import Rig, fixture, rig  # noqa: F401  (fixture)
 
 RELAY_2019 = "http://mobilizon1.com"  # the instance recorded in the relay fixtures
 FOLLOWER_2019 = "http://mobilizon.test"  # the instance whose relay sent the recorded Follow
@@ -38,7 +38,7 @@ def origin() -> Iterator[RemoteOrigin]:
 
 
 @pytest.fixture
-async def loopback(rig: Rig) -> AsyncIterator[Rig]:  # noqa: F811  (the imported fixture)
+async def loopback(rig: Rig) -> AsyncIterator[Rig]:
     """The same rig, its federation allowed to reach the Mobilizon instance on loopback."""
     client = RemoteClient(ClientPolicy(allow_private=True, timeout=5.0, user_agent="echofed-test"))
     config = replace(rig.fed.config, allow_private_addresses=True)
