@@ -1,13 +1,15 @@
 """The regional site in a real browser (Debian's Chromium driven by Playwright): browse, filter,
 read an event and download its calendar file; sign up, create an organisation, publish an event
 with a place and see it on the agenda and, live, on a map open in another tab; switch to
-English. Screenshots of the main pages go to tests/artifacts/."""
+English; move with the keyboard (skip link, the map's list) and on a phone-sized screen.
+Screenshots of the main pages go to tests/artifacts/."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from icalendar import Calendar
@@ -149,3 +151,58 @@ def test_switch_to_english(site: Instance, browser: object) -> None:
     assert nav.get_by_role("link", name="Events").count() == 1
     shot(page, "agenda-en")
     page.close()
+
+
+def test_keyboard_skip_link_and_the_map_list(site: Instance, browser: object) -> None:
+    page = browser.new_page(locale="fr-FR")  # type: ignore[attr-defined]
+    page.goto(site.base + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert focused == ["skip", "#contenu"]  # the first Tab reaches the skip link…
+    box = page.locator("a.skip").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0  # …which then shows
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.tagName + '#' + document.activeElement.id") == "MAIN#contenu"
+    page.keyboard.press("Tab")  # and the next Tab goes on inside the content
+    assert page.evaluate("!!document.activeElement.closest('main')")
+
+    # The map: its list is one link away, and each event there opens on the map.
+    page.goto(site.base + "/carte")
+    page.wait_for_selector(".leaflet-marker-icon", timeout=20_000)
+    page.keyboard.press("Tab")
+    for _step in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == "#liste-carte":
+            break
+    else:
+        pytest.fail("no link from the keyboard to the map's list")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "liste-carte"
+    for _step in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('show-on-map')"):
+            break
+    else:
+        pytest.fail("no « Voir sur la carte » button in the list")
+    title = page.evaluate("document.activeElement.closest('li').querySelector('.agenda-title').textContent.trim()")
+    page.keyboard.press("Enter")
+    page.wait_for_function("!!document.activeElement.closest('.leaflet-popup')", timeout=10_000)
+    assert page.evaluate("document.activeElement.textContent.trim()") == title
+    shot(page, "map-keyboard")
+    page.close()
+
+
+def test_phone_sized_screens_do_not_scroll_sideways(site: Instance, browser: object) -> None:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 700})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(site.base + "/agenda")
+    event_path = page.locator(".agenda-results .agenda-title a").first.get_attribute("href")
+    assert event_path
+    for name, path in (("home", "/"), ("agenda", "/agenda"), ("event", event_path)):
+        page.goto(urljoin(site.base, path))
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (name, widths)
+        nav = page.get_by_role("navigation", name="Navigation principale").bounding_box()
+        assert nav is not None and nav["x"] >= 0 and nav["x"] + nav["width"] <= widths[1], (name, nav)
+        shot(page, f"mobile-{name}")
+    context.close()

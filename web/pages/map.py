@@ -270,6 +270,8 @@ async def map_page(request: Request) -> Response:
             "truncated": _(
                 "Seuls les %(count)s premiers événements sont affichés : zoomez ou filtrez."
             ),
+            "show": _("Voir sur la carte"),
+            "show_named": _("Voir sur la carte : %(title)s"),
             "live": _("Mises à jour en direct actives."),
             "offline": _("Mises à jour en direct interrompues, nouvelle tentative…"),
         },

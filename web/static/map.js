@@ -135,6 +135,7 @@
     }).then(function (collection) {
       if (clear) { layer.clearLayers(); markers.clear(); }
       collection.features.forEach(upsert);
+      openWanted();
       if (collection.truncated) { announce(format(labels.truncated, { count: collection.limit })); }
       if (!source) { listen(collection.stream_from); }
     }).catch(function (error) {
@@ -161,6 +162,53 @@
     source.addEventListener("reload", function () { load(true); });
     source.onerror = function () { announce(labels.offline); };
   }
+
+  // The list below the map is its keyboard alternative: each located event gets a button that
+  // shows it on the map and opens its popup, whose link then takes the focus.
+  var wanted = null; // [uri] of an event to open once the markers of its area have loaded
+
+  function show(uri, lat, lon) {
+    var marker = markers.get(uri);
+    if (!marker) {
+      if (isNaN(lat) || isNaN(lon)) { return; }
+      wanted = uri;
+      map.setView([lat, lon], Math.max(map.getZoom(), 14)); // moveend loads its area
+      return;
+    }
+    function open() {
+      marker.openPopup();
+      var popupElement = marker.getPopup() && marker.getPopup().getElement();
+      var link = popupElement && popupElement.querySelector("a");
+      if (link) { link.focus(); }
+    }
+    if (typeof layer.zoomToShowLayer === "function") {
+      layer.zoomToShowLayer(marker, open);
+    } else {
+      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 14));
+      open();
+    }
+  }
+
+  function openWanted() {
+    if (wanted && markers.has(wanted)) {
+      var uri = wanted;
+      wanted = null;
+      show(uri);
+    }
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".map-list li[data-uri]"), function (item) {
+    var lat = parseFloat(item.getAttribute("data-lat"));
+    var lon = parseFloat(item.getAttribute("data-lon"));
+    var title = item.querySelector(".agenda-title");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "show-on-map";
+    button.textContent = labels.show;
+    button.setAttribute("aria-label", format(labels.show_named, { title: title ? title.textContent.trim() : "" }));
+    button.addEventListener("click", function () { show(item.getAttribute("data-uri"), lat, lon); });
+    item.appendChild(button);
+  });
 
   var timer = null;
   map.on("moveend", function () {
