@@ -147,6 +147,7 @@ PUBLIC = {
     "home": "/", "agenda": "/agenda", "map": "/carte", "articles": "/articles", "offers": "/offres",
     "search": "/recherche?q=com%C3%A8te", "sign in": "/connexion", "sign up": "/inscription",
     "forgotten password": "/mot-de-passe/oubli",
+    "organisation with members": "/@sciences_en_partage",
 }
 SIGNED_IN = ("event", "post", "actor", "account", "new organisation", "publish event",
              "publish article", "publish offer", "publish call", "edit event", "edit post",

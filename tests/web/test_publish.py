@@ -172,6 +172,7 @@ def test_edit_cancel_and_delete_an_event(client: TestClient, fresh_sqlite_url: s
     path = path_of(publish(client, **{"as": "vaisseau"}))
     uri = f"https://grandest.test{path}"
     edit = f"/publier/evenement/modifier?uri={uri}"
+    assert f'href="/publier/evenement/modifier?uri={uri.replace(":", "%3A")}"' in client.get(path).text
     form = client.get(edit).text
     assert 'value="Nuit des étoiles"' in form and f'value="{YEAR}-08-09T21:00"' in form
     assert 'value="familles" checked' in form

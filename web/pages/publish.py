@@ -285,7 +285,7 @@ async def _save(request: Request, session: AsyncSession, form: Form, page: Page,
     otherwise the change and its activity commit together, the fan-out is scheduled and the
     browser goes to the object. A refusal is shown next to its field."""
     previewing = form.get("action") == "preview"
-    preview = None
+    target, preview = "", None
     try:
         async with session.begin():
             target, preview = await store(previewing)
