@@ -98,6 +98,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/events", api.events, methods=["GET", "POST"]),
         Route("/api/v1/events/{uuid}", api.event, methods=["GET", "PATCH", "DELETE"]),
         Route("/api/v1/actors/{username}", api.actor, methods=["GET"]),
+        Route("/api/v1/posts", api_posts.posts, methods=["POST"]),
         Route("/api/v1/posts/{uuid}", api_posts.post, methods=["GET", "PATCH", "DELETE"]),
         # Public pages: lists, search, reply moderation, following and interacting from elsewhere
         Route("/articles", lists.articles, methods=["GET"], name="articles"),

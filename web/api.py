@@ -5,6 +5,7 @@
     GET    /api/v1/events/{uuid}       one event
     PATCH  /api/v1/events/{uuid}       change some fields (and ``status``)
     DELETE /api/v1/events/{uuid}       delete (followers receive a Delete)
+    POST /api/v1/posts                      publish an article, resource, offer or call (web.api_posts)
     GET|PATCH|DELETE /api/v1/posts/{uuid}   a publication (see web.api_posts)
     GET    /api/v1/actors/{username}   a local actor
     GET    /api/v1/openapi.json        this API described in OpenAPI 3.1 (no token needed)
@@ -372,10 +373,9 @@ async def _list_events(request: Request, session: AsyncSession, account: Account
     return JSONResponse({"items": [event_json(request, row) for row in page], "next": next_url})
 
 
-async def _create_event(request: Request, session: AsyncSession, account: Account) -> Response:
-    data = await _json_body(request)
-    if "status" in data:
-        raise Invalid("status", "à changer ensuite par PATCH")
+async def publishing_username(session: AsyncSession, account: Account, data: dict[str, Any]) -> str:
+    """The ``actor`` field of a new event or publication, by default the account's own person
+    (whether the account may publish as it is checked by ``publishing_actor``)."""
     username = _string(data, "actor")
     if username is None:
         assert account.id is not None
@@ -383,6 +383,14 @@ async def _create_event(request: Request, session: AsyncSession, account: Accoun
         if not people:
             raise Invalid("actor", "précisez l'acteur au nom duquel publier")
         username = people[0].username
+    return username
+
+
+async def _create_event(request: Request, session: AsyncSession, account: Account) -> Response:
+    data = await _json_body(request)
+    if "status" in data:
+        raise Invalid("status", "à changer ensuite par PATCH")
+    username = await publishing_username(session, account, data)
     event_data = event_input(data)
     urls = runtime_of(request).urls
     region_zone = (await region_of(session)).timezone
@@ -563,7 +571,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "name": "uuid", "in": "path", "required": True, "schema": {"type": "string"},
         "description": "L'identifiant de l'événement (fin de son URL /events/{uuid})",
     }
-    json_body = lambda schema: {  # noqa: E731
+    json_body = lambda schema: {
         "required": True, "content": {"application/json": {"schema": _ref(schema)}},
     }
     return {

@@ -1,6 +1,8 @@
 """The JSON API for publications (articles, resources, job offers, calls), beside the events
 of :mod:`web.api`, with the same tokens, errors and conventions.
 
+    POST   /api/v1/posts            publish (``actor``: the publishing actor, by default the
+                                    account's own person; followers receive a Create)
     GET    /api/v1/posts/{uuid}     one publication
     PATCH  /api/v1/posts/{uuid}     change some fields (followers receive an Update)
     DELETE /api/v1/posts/{uuid}     delete (followers receive a Delete)
@@ -19,20 +21,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from echofed.errors import Invalid
+from echofed.errors import Invalid, NotFound
 from echofed.services.outbox import schedule_recorded
 from echofed.services.publishing import (
     CALL_KINDS,
     POST_KINDS,
     PlaceInput,
     PostInput,
+    create_post,
     delete_post,
+    publishing_actor,
     typed_summary,
     update_post,
 )
 from storage.queries.content import post_by_uri
 from storage.tables import Account, Actor, Place, Post
-from web.api import ApiError, _answer, _iso, _json_body, _ref, _string, _strings, endpoint
+from web.api import (
+    ApiError,
+    _answer,
+    _iso,
+    _json_body,
+    _ref,
+    _string,
+    _strings,
+    endpoint,
+    publishing_username,
+)
 from web.state import region_of, runtime_of
 
 POST_FIELDS = {
@@ -42,7 +56,11 @@ POST_FIELDS = {
 
 
 async def _stored(request: Request, session: AsyncSession) -> tuple[Post, Actor, Place | None]:
-    post = await post_by_uri(session, runtime_of(request).urls.post(request.path_params["uuid"]))
+    return await _stored_by_uri(session, runtime_of(request).urls.post(request.path_params["uuid"]))
+
+
+async def _stored_by_uri(session: AsyncSession, uri: str) -> tuple[Post, Actor, Place | None]:
+    post = await post_by_uri(session, uri)
     if post is None or not post.local:
         raise ApiError(404, "publication introuvable")
     if post.deleted_at is not None:
@@ -118,6 +136,29 @@ def post_input(data: dict[str, Any], zone: ZoneInfo) -> PostInput:
     )
 
 
+async def _create_post(request: Request, session: AsyncSession, account: Account) -> Response:
+    data = await _json_body(request)
+    username = await publishing_username(session, account, data)
+    zone = ZoneInfo((await region_of(session)).timezone)
+    post_data = post_input({k: v for k, v in data.items() if k != "actor"}, zone)
+    await session.commit()
+    async with session.begin():
+        try:
+            actor = await publishing_actor(session, username, account)
+        except NotFound as exc:
+            raise Invalid("actor", exc.public_message) from None
+        uri = (await create_post(session, runtime_of(request).urls, actor, post_data)).uri
+    await schedule_recorded(session, request.app.state.fed.scheduler)
+    post, actor, place = await _stored_by_uri(session, uri)
+    return JSONResponse(
+        post_json(request, post, actor, place), status_code=201, headers={"Location": post.url or uri}
+    )
+
+
+async def posts(request: Request) -> Response:
+    return await endpoint(_create_post)(request)
+
+
 async def _get_post(request: Request, session: AsyncSession, account: Account) -> Response:
     return JSONResponse(post_json(request, *await _stored(request, session)))
 
@@ -177,6 +218,17 @@ _INPUT: dict[str, Any] = {
 
 def openapi_paths(errors: dict[str, Any]) -> dict[str, Any]:
     return {
+        "/api/v1/posts": {
+            "post": {
+                "operationId": "createPost",
+                "summary": "Publier un article, une ressource, une offre d'emploi ou un appel",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PostInput")}}},
+                "responses": {
+                    "201": _answer("Publiée (en-tête Location : sa page)", "Post"), **errors,
+                    "422": _answer("Champ invalide", "Error"),
+                },
+            },
+        },
         "/api/v1/posts/{uuid}": {
             "parameters": [{
                 "name": "uuid", "in": "path", "required": True, "schema": {"type": "string"},
@@ -215,6 +267,14 @@ def openapi_paths(errors: dict[str, Any]) -> dict[str, Any]:
 def openapi_schemas() -> dict[str, Any]:
     return {
         "PostPatch": {"type": "object", "additionalProperties": False, "properties": _INPUT},
+        "PostInput": {
+            "type": "object", "additionalProperties": False, "required": ["kind", "title"],
+            "properties": {
+                **_INPUT,
+                "kind": {"type": "string", "enum": [str(k) for k in POST_KINDS]},
+                "actor": {"type": "string", "description": "L'acteur qui publie (par défaut : votre personne)"},
+            },
+        },
         "Post": {
             "type": "object", "required": ["id", "uri", "kind", "title", "actor"],
             "properties": {

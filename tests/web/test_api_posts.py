@@ -77,3 +77,35 @@ def test_api_reads_changes_and_deletes_a_publication(database_url: str, tmp_path
         assert client.get(f"/posts/{uuid}").status_code == 410
     uri = f"https://grandest.test/posts/{uuid}"
     assert activities(database_url) == [("Create", uri), ("Update", uri), ("Delete", uri)]
+
+
+def test_api_publishes_a_call_as_an_organisation(database_url: str, tmp_path: Path) -> None:
+    with running_app(database_url, tmp_path) as client:
+        with_organisation(client)
+        auth = bearer(new_token(client))
+        sign_out(client)
+        call = {
+            "actor": "vaisseau", "kind": "call", "call_kind": "volunteers",
+            "title": "Bénévoles pour la Fête de la science", "body": "Accueil du public, *deux jours*.",
+            "deadline": f"{YEAR}-09-15", "city": "Strasbourg", "tags": ["bénévolat"],
+        }
+        created = client.post("/api/v1/posts", headers=auth, json=call)
+        assert created.status_code == 201, created.text
+        body = created.json()
+        assert (body["kind"], body["call_kind"], body["actor"], body["city"]) == (
+            "call", "volunteers", "vaisseau", "Strasbourg")
+        assert "<em>deux jours</em>" in body["content_html"]
+        assert created.headers["location"] == body["url"]
+        assert client.get(f"/api/v1/posts/{body['id']}", headers=auth).json()["title"] == call["title"]
+        assert "Bénévoles pour la Fête de la science" in client.get(f"/posts/{body['id']}").text
+
+        # Refusals change nothing: no token, a bad field, an actor the account may not use.
+        assert client.post("/api/v1/posts", json=call).status_code == 401
+        for change, field in (({"kind": "roman"}, "kind"), ({"title": ""}, "title"),
+                              ({"actor": "inconnu"}, "actor"), ({"colour": "bleu"}, "colour")):
+            refused = client.post("/api/v1/posts", headers=auth, json={**call, **change})
+            assert refused.status_code == 422 and refused.json()["field"] == field, change
+        assert sign_up(client, "autre@example.org", "autre").status_code == 303
+        other = bearer(new_token(client))
+        assert client.post("/api/v1/posts", headers=other, json=call).status_code == 403
+    assert activities(database_url) == [("Create", body["uri"])]
