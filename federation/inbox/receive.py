@@ -30,6 +30,7 @@ from federation.vocab.jsonld import id_of
 from storage.columns import utcnow
 from storage.queries.actors import actor_by_key_id, actor_by_uri, local_actor
 from storage.queries.federation import domain_health, insert_inbox_item
+from storage.queries.inbox import inbox_context, store_inbox_item
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor
 
@@ -119,11 +120,11 @@ def _inspect(fed: Federation, request: Request, body: bytes) -> signatures.Signa
         raise Refused(401, exc.public_message, getattr(exc, "detail", "")) from None
 
 
-def _verifies(parsed: signatures.SignatureRequest, signer: Actor | None) -> bool:
-    if signer is None:
+def _verifies(parsed: signatures.SignatureRequest, key_pem: str | None) -> bool:
+    if not key_pem:
         return False
     try:
-        signatures.verify_signature(parsed, signer.public_key_pem or "")
+        signatures.verify_signature(parsed, key_pem)
     except signatures.SignatureError:
         return False
     return True
@@ -182,30 +183,100 @@ async def _accept(
     return activity
 
 
+def _item_values(activity: ActivityData, key_id: str, recipient_id: int | None) -> dict[str, Any]:
+    return {
+        "activity_id": activity.id,
+        "type": activity.type[:40],
+        "actor_uri": activity.actor,
+        "key_id": key_id[:600],
+        "recipient_id": recipient_id,
+        "body": activity.raw,
+        "state": "received",
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
+
+
 async def _store(
     session: AsyncSession, activity: ActivityData, key_id: str, recipient_id: int | None,
     *, commit: bool,
 ) -> tuple[int | None, bool]:
     """The row, once by activity id (None for a duplicate), and whether the sender's host is
     marked failing (then ``host_answered`` revives it; most hosts are healthy, so look first)."""
-    item_id = await insert_inbox_item(
-        session,
-        {
-            "activity_id": activity.id,
-            "type": activity.type[:40],
-            "actor_uri": activity.actor,
-            "key_id": key_id[:600],
-            "recipient_id": recipient_id,
-            "body": activity.raw,
-            "state": "received",
-            "attempts": 0,
-            "received_at": utcnow(),
-        },
-    )
+    item_id = await insert_inbox_item(session, _item_values(activity, key_id, recipient_id))
     if commit:
         await session.commit()
     health = await domain_health(session, activity.actor_host)
     return item_id, health is not None and (not health.available or health.failing_since is not None)
+
+
+async def _store_known(
+    fed: Federation, activity: ActivityData, parsed: signatures.SignatureRequest, recipient: str | None,
+) -> tuple[int | None, bool] | None:
+    """The common case in one SELECT and one INSERT on one connection, without a transaction
+    (autocommit spares BEGIN and COMMIT; SQLite holds its write lock only for the INSERT): a
+    known signer, who is the activity's actor, whose stored key verifies. Refusals are raised
+    here too; None sends anything else (an unknown or rotated key, a forwarded activity) to
+    :func:`_careful`, which may fetch from the network."""
+    domains = sorted(set(block_domains(activity.actor)) | set(block_domains(parsed.key_id)))
+    async with fed.sessions() as session:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        context = await inbox_context(
+            connection, recipient=recipient, actor_uri=activity.actor, domains=domains,
+            key_id=parsed.key_id, host=activity.actor_host,
+        )
+        if recipient is not None and context.recipient_id is None:
+            raise Refused(404, "no such actor")
+        if context.blocked:
+            raise Refused(403, "actor or domain blocked")
+        if context.signer_uri != activity.actor or not _verifies(parsed, context.signer_key_pem):
+            return None
+        check_origin(activity)
+        item_id = await store_inbox_item(connection, _item_values(activity, parsed.key_id, context.recipient_id))
+    return item_id, context.host_failing
+
+
+async def _careful(
+    fed: Federation, request: Request, body: bytes, activity: ActivityData, recipient: str | None,
+) -> tuple[ActivityData, int | None, bool]:
+    """Every step in order, fetching the signer's key (or the forwarded activity) when needed."""
+    async with fed.sessions() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        recipient_actor = None
+        if recipient is not None:
+            recipient_actor = await local_actor(session, recipient)
+            if recipient_actor is None:
+                raise Refused(404, "no such actor")
+        recipient_id = recipient_actor.id if recipient_actor else None
+        actor_domains = block_domains(activity.actor)
+        blocked = await instance_blocks(session, actor_uris=[activity.actor], domains=actor_domains)
+        if blocked is not None:
+            raise Refused(403, "actor or domain blocked")
+        if (activity.type == "Delete" and activity.object_id == activity.actor
+                and await actor_by_uri(session, activity.actor) is None):
+            # An account we never knew was deleted: nothing to do, and its key is gone,
+            # so acknowledge it as Mastodon does instead of letting it retry for days.
+            return activity, None, False
+        parsed = _inspect(fed, request, body)
+        key_domains = block_domains(parsed.key_id)
+        if (not set(key_domains) <= set(actor_domains)  # those were checked just above
+                and await instance_blocks(session, actor_uris=[], domains=key_domains) is not None):
+            raise Refused(403, "domain blocked")
+        signer = await actor_by_key_id(session, parsed.key_id)
+        known = signer is not None and _verifies(parsed, signer.public_key_pem)
+        if known:  # a known signer whose stored key verifies, for another actor (forwarded)
+            assert signer is not None
+            activity = await _accept(fed, session, activity, signer)
+            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=False)
+            return activity, item_id, revive_host
+    # An unknown signer, or a key that does not verify: fetch (or refetch) it in a
+    # transaction of its own, once the connection above is back in the pool.
+    async with fed.sessions() as session:
+        signer = await _verified_signer(fed, session, parsed)
+        activity = await _accept(fed, session, activity, signer)
+        await session.commit()  # keeps a freshly fetched actor even if a duplicate
+        item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
+    return activity, item_id, revive_host
 
 
 async def receive(fed: Federation, request: Request, recipient: str | None) -> Response:
@@ -234,44 +305,17 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
     except InvalidActivity as exc:
         raise Refused(400, exc.public_message) from None
 
-    async with fed.sessions() as session:
-        # Lookups and the single INSERT need no transaction: autocommit spares the BEGIN and
-        # COMMIT round trips, and SQLite holds its write lock only for the INSERT itself.
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        recipient_actor = None
-        if recipient is not None:
-            recipient_actor = await local_actor(session, recipient)
-            if recipient_actor is None:
-                raise Refused(404, "no such actor")
-        recipient_id = recipient_actor.id if recipient_actor else None
-        actor_domains = block_domains(activity.actor)
-        blocked = await instance_blocks(session, actor_uris=[activity.actor], domains=actor_domains)
-        if blocked is not None:
-            raise Refused(403, "actor or domain blocked")
-        if activity.type == "Delete" and activity.object_id == activity.actor:
-            if await actor_by_uri(session, activity.actor) is None:
-                # An account we never knew was deleted: nothing to do, and its key is gone,
-                # so acknowledge it as Mastodon does instead of letting it retry for days.
-                return Response(status_code=202)
-        parsed = _inspect(fed, request, body)
-        key_domains = block_domains(parsed.key_id)
-        if not set(key_domains) <= set(actor_domains):  # those were checked just above
-            if await instance_blocks(session, actor_uris=[], domains=key_domains) is not None:
-                raise Refused(403, "domain blocked")
-        signer = await actor_by_key_id(session, parsed.key_id)
-        known = signer is not None and _verifies(parsed, signer)
-        if known:  # the common case: a known signer whose cached key verifies
-            assert signer is not None
-            activity = await _accept(fed, session, activity, signer)
-            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=False)
-    if not known:
-        # An unknown signer, or a key that does not verify: fetch (or refetch) it in a
-        # transaction of its own, once the connection above is back in the pool.
-        async with fed.sessions() as session:
-            signer = await _verified_signer(fed, session, parsed)
-            activity = await _accept(fed, session, activity, signer)
-            await session.commit()  # keeps a freshly fetched actor even if a duplicate
-            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
+    parsed: signatures.SignatureRequest | None = None
+    if not (activity.type == "Delete" and activity.object_id == activity.actor):
+        try:
+            parsed = _inspect(fed, request, body)
+        except Refused:
+            parsed = None  # the careful path below answers (a block comes before a bad signature)
+    stored = None if parsed is None else await _store_known(fed, activity, parsed, recipient)
+    if stored is None:
+        activity, item_id, revive_host = await _careful(fed, request, body, activity, recipient)
+    else:
+        item_id, revive_host = stored
     if revive_host:
         await host_answered(fed, activity.actor_host)
     if item_id is None:

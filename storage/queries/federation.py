@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.queries.inbox import store_inbox_item
 from storage.tables import (
     Delivery,
     DeliveryState,
@@ -30,15 +31,7 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 
 async def insert_inbox_item(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Store a received activity once; None when its id was already recorded."""
-    statement = (
-        _insert(session, InboxItem)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["activity_id"])
-        .returning(InboxItem.id)  # type: ignore[arg-type]
-    )
-    row = (await session.exec(  # type: ignore[call-overload]
-            statement)).first()
-    return int(row[0]) if row else None
+    return await store_inbox_item(await session.connection(), values)
 
 
 async def claim(
@@ -214,7 +207,7 @@ async def unpark_host(session: AsyncSession, host: str, now: datetime) -> int:
 
 async def unavailable_hosts_to_probe(session: AsyncSession, *, probed_before: datetime) -> list[str]:
     query = select(DomainHealth.host).where(
-        DomainHealth.available == False,  # noqa: E712
+        DomainHealth.available == False,
         or_(col(DomainHealth.last_probe_at).is_(None), col(DomainHealth.last_probe_at) < probed_before),
     )
     return list((await session.exec(query)).all())
@@ -254,7 +247,7 @@ async def oldest_pending(session: AsyncSession) -> datetime | None:
 
 
 async def unavailable_domains(session: AsyncSession) -> list[DomainHealth]:
-    query = select(DomainHealth).where(DomainHealth.available == False)  # noqa: E712
+    query = select(DomainHealth).where(DomainHealth.available == False)
     return list((await session.exec(query.order_by(col(DomainHealth.host)))).all())
 
 
@@ -279,7 +272,7 @@ async def outbox_page(
 ) -> list[OutboxActivity]:
     """Public activities, newest first; ``after_id`` walks back towards the newest (prev)."""
     query = select(OutboxActivity).where(
-        OutboxActivity.actor_id == actor_id, OutboxActivity.public == True  # noqa: E712
+        OutboxActivity.actor_id == actor_id, OutboxActivity.public == True
     )
     if after_id is not None:
         query = query.where(col(OutboxActivity.id) > after_id).order_by(col(OutboxActivity.id)).limit(limit)
@@ -292,6 +285,6 @@ async def outbox_page(
 
 async def count_outbox(session: AsyncSession, actor_id: int) -> int:
     query = select(func.count()).select_from(OutboxActivity).where(
-        OutboxActivity.actor_id == actor_id, OutboxActivity.public == True  # noqa: E712
+        OutboxActivity.actor_id == actor_id, OutboxActivity.public == True
     )
     return int((await session.exec(query)).one())

@@ -1,0 +1,104 @@
+"""The inbox's hot path in two statements: everything a POST needs to know before it is
+accepted (the recipient, instance blocks, the signer's key, the sender host's health) in one
+SELECT, then the INSERT that stores the activity once by id.
+
+Both are SQLAlchemy Core statements built once, run on a connection: the ORM's per-query work
+(building the statement, loading objects) cost several times the database round trip on this
+path. ``storage.queries.moderation.instance_blocks`` and ``actor_by_key_id`` remain the readable
+versions for the rest of the code; this module must answer the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, false, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.tables import Actor, Block, DomainHealth, InboxItem
+
+_actor = Actor.__table__.c  # type: ignore[attr-defined]
+_block = Block.__table__.c  # type: ignore[attr-defined]
+_health = DomainHealth.__table__.c  # type: ignore[attr-defined]
+_items = InboxItem.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxContext:
+    recipient_id: int | None  # None also when no recipient was named (the shared inbox)
+    blocked: bool
+    signer_uri: str | None  # the actor whose key is ``key_id``, if stored
+    signer_key_pem: str | None
+    host_failing: bool  # the sender's host is marked failing or unavailable: it answered now
+
+
+def _signer(column: Any) -> Any:
+    return select(column).where(_actor.public_key_id == bindparam("key_id")).limit(1).scalar_subquery()
+
+
+_CONTEXT = select(
+    select(_actor.id).where(
+        _actor.local == True,
+        func.lower(_actor.username) == bindparam("recipient"),
+        _actor.deleted_at.is_(None),
+    ).limit(1).scalar_subquery().label("recipient_id"),
+    select(literal(1)).where(
+        _block.actor_id.is_(None),
+        or_(_block.target_uri == bindparam("actor_uri"),
+            _block.target_domain.in_(bindparam("domains", expanding=True))),
+    ).limit(1).scalar_subquery().label("blocked"),
+    _signer(_actor.uri).label("signer_uri"),
+    _signer(_actor.public_key_pem).label("signer_key_pem"),
+    select(literal(1)).where(
+        _health.host == bindparam("host"),
+        or_(_health.available == false(), _health.failing_since.is_not(None)),
+    ).scalar_subquery().label("host_failing"),
+)
+
+
+def domain_candidates(domains: list[str]) -> list[str]:
+    """Each domain and its parent domains: a block of ``example.org`` covers ``a.example.org``."""
+    candidates: set[str] = set()
+    for domain in domains:
+        parts = domain.lower().split(".")
+        candidates.update(".".join(parts[i:]) for i in range(len(parts) - 1))
+        candidates.add(domain.lower())
+    return sorted(candidates)
+
+
+async def inbox_context(
+    connection: AsyncConnection, *, recipient: str | None, actor_uri: str, domains: list[str],
+    key_id: str, host: str,
+) -> InboxContext:
+    row = (await connection.execute(_CONTEXT, {
+        "recipient": (recipient or "").lower(), "actor_uri": actor_uri,
+        "domains": domain_candidates(domains), "key_id": key_id, "host": host,
+    })).one()
+    return InboxContext(
+        recipient_id=row.recipient_id if recipient is not None else None,
+        blocked=row.blocked is not None,
+        signer_uri=row.signer_uri,
+        signer_key_pem=row.signer_key_pem,
+        host_failing=row.host_failing is not None,
+    )
+
+
+_COLUMNS = ("activity_id", "type", "actor_uri", "key_id", "recipient_id", "body", "state",
+            "attempts", "received_at")
+_INSERTS = {
+    name: insert(_items)
+    .values({column: bindparam(column, type_=_items.c[column].type) for column in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["activity_id"])
+    .returning(_items.c.id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+async def store_inbox_item(connection: AsyncConnection, values: dict[str, Any]) -> int | None:
+    """Store a received activity once; None when its id was already recorded."""
+    statement = _INSERTS[connection.dialect.name]
+    row = (await connection.execute(statement, values)).first()
+    return int(row[0]) if row else None
+

@@ -1,0 +1,81 @@
+"""The inbox's one-statement look-up (storage.queries.inbox) answers what the readable queries
+answer: recipient, instance blocks (actor, domain, parent domain; not a member's own block),
+the signer's key, and whether the sender's host is marked failing — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage.queries.inbox import InboxContext, inbox_context, store_inbox_item
+from storage.queries.moderation import instance_blocks
+from storage.tables import Actor, Block, DomainHealth
+from tests.conftest import Db
+
+ALICE = "https://social.example.org/users/alice"
+KEY = f"{ALICE}#main-key"
+
+
+async def context(db: Db, *, recipient: str | None = None, actor: str = ALICE,
+                  domains: tuple[str, ...] = ("social.example.org",), key: str = KEY,
+                  host: str = "social.example.org") -> InboxContext:
+    async with db.sessions() as session:
+        connection = await session.connection()
+        found = await inbox_context(connection, recipient=recipient, actor_uri=actor,
+                                    domains=list(domains), key_id=key, host=host)
+        readable = await instance_blocks(session, actor_uris=[actor], domains=list(domains))
+    assert found.blocked is (readable is not None)
+    return found
+
+
+async def test_signer_recipient_and_nothing_blocked(db: Db) -> None:
+    async with db.sessions() as session, session.begin():
+        session.add(Actor(uri=ALICE, username="alice", domain="social.example.org",
+                          inbox=f"{ALICE}/inbox", public_key_id=KEY, public_key_pem="PEM"))
+        session.add(Actor(uri="https://grandest.test/actors/Musee", username="Musee",
+                          domain="grandest.test", inbox="https://grandest.test/actors/Musee/inbox",
+                          local=True))
+    found = await context(db, recipient="musee")
+    assert found.recipient_id is not None
+    assert (found.blocked, found.signer_uri, found.signer_key_pem, found.host_failing) == (
+        False, ALICE, "PEM", False)
+    unknown = await context(db, recipient="personne", key="https://other.example/k")
+    assert (unknown.recipient_id, unknown.signer_uri, unknown.signer_key_pem) == (None, None, None)
+
+
+async def test_blocks_cover_parent_domains_and_actors_but_not_members_own_blocks(db: Db) -> None:
+    async with db.sessions() as session, session.begin():
+        member = Actor(uri="https://grandest.test/actors/sam", username="sam", domain="grandest.test",
+                       inbox="https://grandest.test/actors/sam/inbox", local=True)
+        session.add(member)
+        await session.flush()
+        session.add(Block(actor_id=member.id, target_domain="social.example.org"))  # sam's own
+    assert not (await context(db)).blocked
+    async with db.sessions() as session, session.begin():
+        session.add(Block(target_domain="example.org"))
+    assert (await context(db)).blocked
+    # (the inbox passes the host as sent and its bare name, see receive.block_domains)
+    assert (await context(db, domains=("social.example.org:8443", "social.example.org"))).blocked
+    assert not (await context(db, actor="https://other.test/u", domains=("other.test",))).blocked
+    async with db.sessions() as session, session.begin():
+        session.add(Block(target_uri="https://other.test/u"))
+    assert (await context(db, actor="https://other.test/u", domains=("other.test",))).blocked
+
+
+async def test_a_failing_or_unavailable_host_is_noticed(db: Db) -> None:
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    async with db.sessions() as session, session.begin():
+        session.add(DomainHealth(host="social.example.org", last_success_at=now))
+        session.add(DomainHealth(host="down.test", available=False))
+        session.add(DomainHealth(host="flaky.test", failing_since=now))
+    assert [(await context(db, host=h)).host_failing for h in
+            ("social.example.org", "down.test", "flaky.test", "never.test")] == [False, True, True, False]
+
+
+async def test_an_activity_is_stored_once(db: Db) -> None:
+    values = {"activity_id": "https://social.example.org/a/1", "type": "Create", "actor_uri": ALICE,
+              "key_id": KEY, "recipient_id": None, "body": {"id": "https://social.example.org/a/1", "é": 1},
+              "state": "received", "attempts": 0, "received_at": datetime(2026, 11, 29, tzinfo=UTC)}
+    async with db.sessions() as session, session.begin():
+        first = await store_inbox_item(await session.connection(), values)
+        again = await store_inbox_item(await session.connection(), values)
+    assert first is not None and again is None
