@@ -19,7 +19,14 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 from federation.context import Federation
-from federation.delivery import deliver, enqueue_all, expand_fanout, lease_for_timeout, sweep
+from federation.delivery import (
+    deliver,
+    deliver_many,
+    delivery_lease,
+    expand_fanout,
+    lease_for_timeout,
+    sweep,
+)
 from federation.inbox.dispatch import process_inbox_item
 
 log = logging.getLogger(__name__)
@@ -28,6 +35,7 @@ ARQ_JOB_TIMEOUT = 300
 ARQ_IN_PROGRESS_SECONDS = ARQ_JOB_TIMEOUT + 10  # arq's hold on a started job id
 SWEEP_SECONDS = 5
 ENQUEUE_CHUNK = 100  # jobs looked up in one Redis round trip, then enqueued concurrently
+DELIVERY_BATCH = 16  # new deliveries per job
 
 JOB_SECONDS = Histogram(
     "echofed_job_seconds", "Job run time", ["job"],
@@ -37,13 +45,26 @@ JOB_OUTCOMES = Counter("echofed_job_outcomes_total", "Jobs run by outcome", ["jo
 
 
 async def _fanout(fed: Federation, fanout_id: int) -> str:
-    created = await expand_fanout(fed, fanout_id)
-    await enqueue_all(fed, "deliver", [(d, f"deliver:{d}:1") for d in created])
+    """Expand, then queue the new rows DELIVERY_BATCH to a job: a queue's own cost per job (a
+    handful of Redis round trips with arq) is paid once per batch, not once per inbox. The
+    rows are held from the sweep for a lease's time; if a batch job is lost, they come back
+    then, one job per row, as retries always do."""
+    created = await expand_fanout(fed, fanout_id, hold=delivery_lease(fed))
+    batches = [created[i:i + DELIVERY_BATCH] for i in range(0, len(created), DELIVERY_BATCH)]
+    await asyncio.gather(*(
+        fed.scheduler.enqueue("deliver_batch", batch, key=f"deliver-batch:{batch[0]}:{batch[-1]}")
+        for batch in batches
+    ))
     return f"{len(created)} deliveries"
 
 
 async def _deliver(fed: Federation, delivery_id: int) -> str:
     return await deliver(fed, delivery_id)
+
+
+async def _deliver_batch(fed: Federation, delivery_ids: list[int]) -> str:
+    counts = await deliver_many(fed, delivery_ids)
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
 
 
 async def _probe(fed: Federation, delivery_id: int) -> str:
@@ -66,6 +87,7 @@ JOBS: dict[str, Callable[..., Awaitable[str]]] = {
     "process_inbox": _process_inbox,
     "fanout": _fanout,
     "deliver": _deliver,
+    "deliver_batch": _deliver_batch,
     "probe": _probe,
     "sweep": _sweep,
 }

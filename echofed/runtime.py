@@ -67,6 +67,7 @@ def federation_config(settings: Settings) -> FederationConfig:
         signature_max_age=timedelta(seconds=settings.signature_max_age),
         remote_actor_ttl=timedelta(seconds=settings.remote_actor_ttl),
         domain_unavailable_after=timedelta(hours=settings.domain_unavailable_after),
+        delivery_slots=settings.worker_concurrency,
     )
 
 

@@ -42,6 +42,7 @@ class FederationConfig:
     max_delivery_attempts: int = 16
     fanout_batch: int = 1000
     lease: timedelta = timedelta(minutes=2)
+    delivery_slots: int = 32  # deliveries in flight at once in one process
 
 
 @dataclass(frozen=True)

@@ -108,8 +108,12 @@ def recorded_fanouts(session: AsyncSession) -> list[int]:
     return list(session.info.pop(SESSION_FANOUTS, []))
 
 
-async def expand_fanout(fed: Federation, fanout_id: int) -> list[int]:
-    """Turn a fan-out into deliveries, one per distinct inbox, in batches; returns new ids."""
+async def expand_fanout(fed: Federation, fanout_id: int, *, hold: timedelta | None = None) -> list[int]:
+    """Turn a fan-out into deliveries, one per distinct inbox, in batches; returns new ids.
+
+    ``hold``: the caller queues the new rows itself (in batches, see ``echofed.jobs``), so the
+    sweep leaves them alone for that long, as if a job had leased them.
+    """
     created: list[int] = []
     while True:
         async with fed.sessions() as session, session.begin():
@@ -140,7 +144,8 @@ async def expand_fanout(fed: Federation, fanout_id: int) -> list[int]:
                 if t.startswith(("https://", "http://")) and host_of(t) != fed.urls.host
             }
             created += await rows.insert_deliveries(
-                session, fanout.activity_id, list(distinct.items()), now
+                session, fanout.activity_id, list(distinct.items()), now,
+                due=now + hold if hold is not None else None,
             )
             if batch:
                 fanout.cursor = batch[-1][0]
@@ -401,13 +406,50 @@ def _batchers(fed: Federation) -> tuple[_Batcher, _Batcher]:
     return found
 
 
+_SLOTS: weakref.WeakKeyDictionary[Any, tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots(fed: Federation) -> asyncio.Semaphore:
+    """This process's delivery slots (``config.delivery_slots`` in flight at once), whether
+    deliveries come one per job or many per job."""
+    loop = asyncio.get_running_loop()
+    found = _SLOTS.get(fed.sessions)
+    if found is None or found[0] is not loop:
+        found = _SLOTS[fed.sessions] = (loop, asyncio.Semaphore(fed.config.delivery_slots))
+    return found[1]
+
+
 async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> str:
     """Sign and POST one activity to one inbox, then record the outcome; returns the state.
 
     Two short transactions around the POST: claim (a lease on the row) and load, then record.
     Both are shared with the deliveries running at the same moment in this process (see
     ``_Batcher``). A lease that ran low while waiting for the host's slot is renewed first.
+    A row is claimed only once one of the process's delivery slots is free.
     """
+    if probe:
+        return await _deliver(fed, delivery_id, probe=True)
+    async with _slots(fed):
+        return await _deliver(fed, delivery_id, probe=False)
+
+
+async def deliver_many(fed: Federation, delivery_ids: list[int]) -> dict[str, int]:
+    """Deliver rows queued together (one job for many rows); returns the count per state."""
+    states = await asyncio.gather(*(deliver(fed, d) for d in delivery_ids), return_exceptions=True)
+    counts: dict[str, int] = {}
+    for state in states:
+        if isinstance(state, BaseException):
+            if not isinstance(state, Exception):
+                raise state
+            log.warning("delivery failed", extra={"error": repr(state)})
+            state = "error"  # the row keeps its lease; the sweep takes it up again
+        counts[str(state)] = counts.get(str(state), 0) + 1
+    return counts
+
+
+async def _deliver(fed: Federation, delivery_id: int, *, probe: bool) -> str:
     claims, records = _batchers(fed)
     if probe:
         claim = (await _claim_many(fed, [delivery_id], probe=True)).get(delivery_id)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
+from echofed.jobs import run_job
 from echofed.services.accounts import ActorInput, create_actor
 from echofed.services.region import ensure_instance_actor
 from federation.client import ClientPolicy, RemoteClient
@@ -17,6 +20,8 @@ from federation.context import Federation, FederationConfig
 from federation.delivery import (
     Audience,
     deliver,
+    deliver_many,
+    delivery_lease,
     expand_fanout,
     host_answered,
     record_activity,
@@ -234,3 +239,51 @@ async def test_probe_of_an_unavailable_host(rig: Rig, receiver: Receiver) -> Non
     async with rig.db.sessions() as session:
         health = await session.get(DomainHealth, host)
         assert health is not None and health.available
+
+
+async def test_a_fanout_queues_its_rows_in_batches_that_the_sweep_leaves_alone(
+    rig: Rig, receiver: Receiver
+) -> None:
+    # 40 personal inboxes on the 3 receivers: 40 deliveries, queued 16 to a job.
+    inboxes = tuple(receiver.inbox(n % 3, f"/users/u{n}/inbox") for n in range(40))
+    fanout_id = await publish(rig, Audience(inboxes=inboxes))
+    assert await run_job(rig.fed, "fanout", fanout_id) == "40 deliveries"
+    batches = [args[0] for job, args in rig.scheduler.jobs if job == "deliver_batch"]
+    assert [len(b) for b in batches] == [16, 16, 8]
+    assert sorted(d for b in batches for d in b) == sorted(d.id for d in await deliveries(rig))
+    assert (await sweep(rig.fed)).deliveries == []  # queued: not the sweep's business yet
+
+    # The first batch runs; the second and third are lost (a Redis without persistence).
+    assert await run_job(rig.fed, "deliver_batch", batches[0]) == "16 delivered"
+    assert len(receiver.received()) == 16
+    assert (await sweep(rig.fed)).deliveries == []
+    rig.clock.advance(seconds=delivery_lease(rig.fed).total_seconds() + 1)
+    lost = sorted(d for d, _ in (await sweep(rig.fed)).deliveries)
+    assert lost == sorted(batches[1] + batches[2])
+    for delivery_id in lost:
+        assert await deliver(rig.fed, delivery_id) == DeliveryState.DELIVERED
+    assert sorted(a.path for a in receiver.received()) == sorted(urlsplit(i).path for i in inboxes)
+
+
+async def test_deliveries_in_flight_are_bounded_by_the_process_slots(rig: Rig, receiver: Receiver) -> None:
+    inboxes = tuple(receiver.inbox(n % 3, f"/users/u{n}/inbox") for n in range(12))
+    created = await expand_fanout(rig.fed, await publish(rig, Audience(inboxes=inboxes)))
+    fed = replace(rig.fed, config=replace(rig.fed.config, delivery_slots=2))
+    receiver.behaviour = lambda port, path: Answer(202, delay=0.1)
+    busiest = 0
+
+    async def watch() -> None:
+        nonlocal busiest
+        while True:
+            async with rig.db.sessions() as session:
+                held = await session.exec(select(Delivery).where(
+                    Delivery.state == DeliveryState.PENDING, col(Delivery.lease_until).is_not(None)))
+                busiest = max(busiest, len(held.all()))
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        assert await deliver_many(fed, created) == {"delivered": 12}
+    finally:
+        watcher.cancel()
+    assert 1 <= busiest <= 2
