@@ -5,7 +5,7 @@ object whose ``id`` names another origin (scheme's host and port) than the URL i
 from — after redirects — is refused as ``ForgedObject``, because only a server may speak for
 its own ids. The caller still compares the returned ``id`` with the one it expected.
 
-Errors are the ``FetchError`` tree documented in ``federation.client``; this module adds
+Errors are the ``FetchError`` tree documented in ``federation.client.errors``; this module adds
 ``InvalidHandle``, ``InvalidRemoteObject`` and its subclass ``ForgedObject``.
 """
 
