@@ -17,7 +17,7 @@ from federation.routes import federation_routes
 from federation.vocab.jsonld import is_activity_json
 from web import feeds
 from web.i18n import switch_language
-from web import api, api_posts
+from web import api, api_posts, openapi
 from web.pages import accounts, admin, objects, publish
 from web.pages.actors import profile
 from web.pages.home import home
@@ -94,7 +94,7 @@ def routes() -> list[BaseRoute]:
         Route("/publier/adresse", publish.address_search, methods=["GET"]),
         Route("/publier/{kind:str}", publish.post_new, methods=["GET", "POST"]),
         Route("/media/{name}", publish.media, methods=["GET"], name="media"),
-        Route("/api/v1/openapi.json", api.openapi, methods=["GET"]),
+        Route("/api/v1/openapi.json", openapi.openapi_json, methods=["GET"]),
         Route("/api/v1/events", api.events, methods=["GET", "POST"]),
         Route("/api/v1/events/{uuid}", api.event, methods=["GET", "PATCH", "DELETE"]),
         Route("/api/v1/actors/{username}", api.actor, methods=["GET"]),

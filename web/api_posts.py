@@ -36,17 +36,16 @@ from echofed.services.publishing import (
 )
 from storage.queries.content import post_by_uri
 from storage.tables import Account, Actor, Place, Post
-from web.api import (
+from web.api_endpoint import (
     ApiError,
-    _answer,
-    _iso,
-    _json_body,
-    _ref,
-    _string,
-    _strings,
     endpoint,
+    iso_datetime,
     publishing_username,
+    read_json_body,
+    string_field,
+    strings_field,
 )
+from web.openapi import response_object, schema_ref
 from web.state import region_of, runtime_of
 
 POST_FIELDS = {
@@ -78,11 +77,12 @@ def post_json(request: Request, post: Post, actor: Actor, place: Place | None) -
         "summary": post.summary, "body": post.source_md or "", "content_html": post.content_html,
         "tags": list(post.tags), "image_url": post.image_url, "image_alt": post.image_alt,
         "contract": post.contract, "call_kind": post.call_kind,
-        "deadline": _iso(post.deadline, "UTC"), "link_url": post.link_url,
+        "deadline": iso_datetime(post.deadline, "UTC"), "link_url": post.link_url,
         "city": place.city if place and place.city else None,
         "attachments": [a["url"] for a in post.attachments if a.get("url")],
         "actor": actor.username,
-        "published_at": _iso(post.published_at, "UTC"), "updated_at": _iso(post.updated_at, "UTC"),
+        "published_at": iso_datetime(post.published_at, "UTC"),
+        "updated_at": iso_datetime(post.updated_at, "UTC"),
     }
 
 
@@ -118,26 +118,26 @@ def post_input(data: dict[str, Any], zone: ZoneInfo) -> PostInput:
     unknown = sorted(set(data) - POST_FIELDS)
     if unknown:
         raise Invalid(unknown[0], "champ inconnu")
-    city = _string(data, "city")
+    city = string_field(data, "city")
     return PostInput(
-        kind=_string(data, "kind", required=True) or "",
-        title=_string(data, "title", required=True) or "",
-        body_md=_string(data, "body") or "",
-        summary=_string(data, "summary") or "",
-        tags=_strings(data, "tags"),
-        image_url=_string(data, "image_url"),
-        image_alt=_string(data, "image_alt") or "",
-        attachments=_strings(data, "attachments"),
-        contract=_string(data, "contract"),
-        call_kind=_string(data, "call_kind"),
+        kind=string_field(data, "kind", required=True) or "",
+        title=string_field(data, "title", required=True) or "",
+        body_md=string_field(data, "body") or "",
+        summary=string_field(data, "summary") or "",
+        tags=strings_field(data, "tags"),
+        image_url=string_field(data, "image_url"),
+        image_alt=string_field(data, "image_alt") or "",
+        attachments=strings_field(data, "attachments"),
+        contract=string_field(data, "contract"),
+        call_kind=string_field(data, "call_kind"),
         deadline=_deadline(data.get("deadline"), zone),
-        link_url=_string(data, "link_url"),
+        link_url=string_field(data, "link_url"),
         place=PlaceInput(city=city) if city else None,
     )
 
 
 async def _create_post(request: Request, session: AsyncSession, account: Account) -> Response:
-    data = await _json_body(request)
+    data = await read_json_body(request)
     username = await publishing_username(session, account, data)
     zone = ZoneInfo((await region_of(session)).timezone)
     post_data = post_input({k: v for k, v in data.items() if k != "actor"}, zone)
@@ -164,7 +164,7 @@ async def _get_post(request: Request, session: AsyncSession, account: Account) -
 
 
 async def _patch_post(request: Request, session: AsyncSession, account: Account) -> Response:
-    changes = await _json_body(request)
+    changes = await read_json_body(request)
     post, _actor, place = await _stored(request, session)
     if "actor" in changes:
         raise Invalid("actor", "l'auteur d'une publication ne change pas")
@@ -195,7 +195,7 @@ async def post(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------------------------------------
-# OpenAPI (merged into web.api's document)
+# OpenAPI (merged into web.openapi's document)
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _INPUT: dict[str, Any] = {
@@ -222,10 +222,11 @@ def openapi_paths(errors: dict[str, Any]) -> dict[str, Any]:
             "post": {
                 "operationId": "createPost",
                 "summary": "Publier un article, une ressource, une offre d'emploi ou un appel",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PostInput")}}},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": schema_ref("PostInput")}}},
                 "responses": {
-                    "201": _answer("Publiée (en-tête Location : sa page)", "Post"), **errors,
-                    "422": _answer("Champ invalide", "Error"),
+                    "201": response_object("Publiée (en-tête Location : sa page)", "Post"),
+                    **errors,
+                    "422": response_object("Champ invalide", "Error"),
                 },
             },
         },
@@ -238,18 +239,20 @@ def openapi_paths(errors: dict[str, Any]) -> dict[str, Any]:
                 "operationId": "getPost",
                 "summary": "Une publication (article, ressource, offre d'emploi, appel)",
                 "responses": {
-                    "200": _answer("La publication", "Post"), "401": errors["401"],
-                    "404": _answer("Inconnue ou pas d'ici", "Error"), "410": _answer("Supprimée", "Error"),
+                    "200": response_object("La publication", "Post"), "401": errors["401"],
+                    "404": response_object("Inconnue ou pas d'ici", "Error"),
+                    "410": response_object("Supprimée", "Error"),
                 },
             },
             "patch": {
                 "operationId": "updatePost",
                 "summary": "Modifier certains champs (les autres restent ; null efface)",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PostPatch")}}},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": schema_ref("PostPatch")}}},
                 "responses": {
-                    "200": _answer("La publication modifiée", "Post"), **errors,
-                    "404": _answer("Inconnue ou pas d'ici", "Error"), "410": _answer("Supprimée", "Error"),
-                    "422": _answer("Champ invalide", "Error"),
+                    "200": response_object("La publication modifiée", "Post"), **errors,
+                    "404": response_object("Inconnue ou pas d'ici", "Error"),
+                    "410": response_object("Supprimée", "Error"),
+                    "422": response_object("Champ invalide", "Error"),
                 },
             },
             "delete": {
@@ -257,7 +260,7 @@ def openapi_paths(errors: dict[str, Any]) -> dict[str, Any]:
                 "summary": "Supprimer (les abonné·es reçoivent une suppression)",
                 "responses": {
                     "204": {"description": "Supprimée"}, **errors,
-                    "404": _answer("Inconnue", "Error"), "410": _answer("Déjà supprimée", "Error"),
+                    "404": response_object("Inconnue", "Error"), "410": response_object("Déjà supprimée", "Error"),
                 },
             },
         },
