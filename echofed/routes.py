@@ -11,18 +11,18 @@ from starlette.staticfiles import StaticFiles
 
 from echofed.health import healthz
 from echofed.metrics import metrics
-from federation import wellknown
 from federation import routes as fed_routes
+from federation import wellknown
 from federation.routes import federation_routes
 from federation.vocab.jsonld import is_activity_json
-from web import feeds
+from web import api, api_posts, feeds, openapi
 from web.i18n import switch_language
-from web import api, api_posts, openapi
-from web.pages import accounts, admin, objects, publish
+from web.pages import accounts, admin, interact, lists, objects, publish, search
+from web.pages import actors as actor_pages
+from web.pages import agenda as agenda_pages
+from web.pages import map as map_pages
 from web.pages.actors import profile
 from web.pages.home import home
-from web.pages import actors as actor_pages, interact, lists, search
-from web.pages import agenda as agenda_pages, map as map_pages
 from web.templating import STATIC_DIR
 
 

@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from federation.client import FetchError, Signer
 from federation.context import Federation
 from federation.fetch import fetch_actor_document
-from federation.vocab.actors import ActorData, InvalidActor, parse_actor
 from federation.vocab.activities import host_of
+from federation.vocab.actors import ActorData, InvalidActor, parse_actor
 from storage.queries.actors import actor_by_key_id, actor_by_uri
 from storage.tables import Actor
 

@@ -75,6 +75,12 @@ def revision(database_url: str, message: str) -> None:
 
 
 __all__ = [
-    "EnvironmentContext", "alembic_config", "upgrade", "current_revision", "head_revision",
-    "pending_model_changes", "revision", "asyncio",
+    "EnvironmentContext",
+    "alembic_config",
+    "asyncio",
+    "current_revision",
+    "head_revision",
+    "pending_model_changes",
+    "revision",
+    "upgrade",
 ]

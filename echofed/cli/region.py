@@ -48,10 +48,9 @@ def _print_region(region: Any, runtime: Runtime) -> None:
 async def cmd_region_show(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.region import ensure_region
 
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session:
-            region = await ensure_region(session)
-            _print_region(region, runtime)
+    async with open_runtime(settings) as runtime, runtime.sessions() as session:
+        region = await ensure_region(session)
+        _print_region(region, runtime)
     return 0
 
 

@@ -16,7 +16,7 @@ from federation.keys import generate_key_pair
 from federation.urls import Urls
 from storage.queries import accounts as account_queries
 from storage.queries import actors as actor_queries
-from storage.tables import Account, Actor, ActorKind, Membership, MemberRole
+from storage.tables import Account, Actor, ActorKind, MemberRole, Membership
 
 USERNAME = re.compile(r"^[a-z0-9_]{1,30}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,14 +16,13 @@ from storage.queries.actors import actor_by_uri
 from storage.tables import Actor, Follow, FollowState, OutboxActivity
 
 
-
 async def relay_actor_uris(session: AsyncSession, instance: Actor) -> tuple[str, ...]:
     """Relays the instance subscribed to (accepted relay follows)."""
     query = (
         select(Actor.uri)
         .join(Follow, col(Follow.followed_id) == Actor.id)
         .where(Follow.follower_id == instance.id, Follow.state == FollowState.ACCEPTED)
-        .where(Follow.relay == True)  # noqa: E712
+        .where(Follow.relay == True)
     )
     return tuple((await session.exec(query)).all())
 

@@ -23,7 +23,7 @@ from echofed.services.accounts import add_member, hash_password
 from storage.columns import utcnow
 from storage.queries.accounts import account_by_email, membership
 from storage.queries.actors import local_actor
-from storage.tables import Account, Actor, ActorKind, ApiToken, Membership, MemberRole
+from storage.tables import Account, Actor, ActorKind, ApiToken, MemberRole, Membership
 
 RESET_SALT = "echofed.password-reset"
 RESET_MAX_AGE = 3600  # seconds
@@ -52,7 +52,7 @@ async def approve_account(session: AsyncSession, email: str) -> Account:
 async def pending_accounts(session: AsyncSession, *, limit: int = 100) -> list[Account]:
     query = (
         select(Account)
-        .where(Account.is_approved == False)  # noqa: E712
+        .where(Account.is_approved == False)
         .order_by(col(Account.created_at))
         .limit(limit)
     )
@@ -185,7 +185,7 @@ async def account_organisations(session: AsyncSession, account_id: int) -> list[
         .join(Membership, col(Membership.actor_id) == Actor.id)
         .where(
             Membership.account_id == account_id,
-            Actor.local == True,  # noqa: E712
+            Actor.local == True,
             col(Actor.deleted_at).is_(None),
         )
         .order_by(col(Actor.name))
@@ -197,7 +197,7 @@ async def account_people(session: AsyncSession, account_id: int) -> list[Actor]:
     query = select(Actor).where(
         Actor.account_id == account_id,
         Actor.kind == ActorKind.PERSON,
-        Actor.local == True,  # noqa: E712
+        Actor.local == True,
         col(Actor.deleted_at).is_(None),
     )
     return list((await session.exec(query.order_by(col(Actor.id)))).all())

@@ -23,7 +23,6 @@ from federation.vocab.activities import ActivityData, addressed_to, host_of
 from federation.vocab.events import parse_event
 from federation.vocab.jsonld import id_of, type_of
 from federation.vocab.objects import InvalidObject, parse_post
-from storage.queries.actors import actor_by_uri
 from storage.queries.content import event_by_uri, post_by_uri
 from storage.queries.social import followed_by_local
 from storage.tables import Actor, InboxItem

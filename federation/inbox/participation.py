@@ -3,7 +3,6 @@ the event needs approval, a Reject when it is full or takes registrations elsewh
 
 from __future__ import annotations
 
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.actors import get_remote_actor

@@ -13,7 +13,7 @@ from storage.tables import Account, Actor, Membership
 
 async def local_actor(session: AsyncSession, username: str) -> Actor | None:
     query = select(Actor).where(
-        Actor.local == True,  # noqa: E712
+        Actor.local == True,
         func.lower(Actor.username) == username.lower(),
         col(Actor.deleted_at).is_(None),
     )
@@ -29,7 +29,7 @@ async def actor_by_key_id(session: AsyncSession, key_id: str) -> Actor | None:
 
 
 async def local_actors(session: AsyncSession, *, kinds: Sequence[str] | None = None) -> list[Actor]:
-    query = select(Actor).where(Actor.local == True, col(Actor.deleted_at).is_(None))  # noqa: E712
+    query = select(Actor).where(Actor.local == True, col(Actor.deleted_at).is_(None))
     if kinds:
         query = query.where(col(Actor.kind).in_(list(kinds)))
     return list((await session.exec(query.order_by(col(Actor.name)))).all())
@@ -37,7 +37,7 @@ async def local_actors(session: AsyncSession, *, kinds: Sequence[str] | None = N
 
 async def count_local_actors(session: AsyncSession, *, kinds: Sequence[str]) -> int:
     query = select(func.count()).select_from(Actor).where(
-        Actor.local == True,  # noqa: E712
+        Actor.local == True,
         col(Actor.kind).in_(list(kinds)),
         col(Actor.deleted_at).is_(None),
     )
@@ -56,6 +56,6 @@ async def members_of(session: AsyncSession, actor_id: int) -> list[tuple[Members
 
 async def person_of_account(session: AsyncSession, account_id: int) -> Actor | None:
     query = select(Actor).where(
-        Actor.account_id == account_id, Actor.kind == "Person", Actor.local == True  # noqa: E712
+        Actor.account_id == account_id, Actor.kind == "Person", Actor.local == True
     )
     return (await session.exec(query.order_by(col(Actor.id)))).first()

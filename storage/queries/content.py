@@ -102,5 +102,5 @@ async def place_by_uri(session: AsyncSession, uri: str) -> Place | None:
 
 
 async def venues(session: AsyncSession, *, limit: int = 200) -> list[Place]:
-    query = select(Place).where(Place.is_venue == True).order_by(col(Place.name)).limit(limit)  # noqa: E712
+    query = select(Place).where(Place.is_venue == True).order_by(col(Place.name)).limit(limit)
     return list((await session.exec(query)).all())

@@ -24,7 +24,7 @@ from storage.tables import Actor, Event, Place, Post, Visibility
 MAX_LIMIT = 500
 
 
-class json_array_has_any(FunctionElement[bool]):  # noqa: N801 (SQL function style)
+class json_array_has_any(FunctionElement[bool]):
     """``json_array_has_any(column, v1, v2…)``: the JSON array of strings in ``column`` holds at
     least one of the values. JSONB ``?|`` on PostgreSQL, ``json_each`` on SQLite."""
 

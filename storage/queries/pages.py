@@ -193,19 +193,19 @@ async def _count(session: AsyncSession, query: Any) -> int:
 
 async def figures(session: AsyncSession, *, instance_actor_id: int | None) -> Figures:
     actors = select(func.count()).select_from(Actor).where(
-        Actor.local == True,  # noqa: E712
+        Actor.local == True,
         col(Actor.kind).in_(PUBLISHING_ACTOR_KINDS),
         col(Actor.deleted_at).is_(None),
     )
     events = select(func.count()).select_from(Event).where(
-        Event.local == True, col(Event.deleted_at).is_(None)  # noqa: E712
+        Event.local == True, col(Event.deleted_at).is_(None)
     )
     articles = select(func.count()).select_from(Post).where(
-        Post.local == True,  # noqa: E712
+        Post.local == True,
         col(Post.kind).in_(PUBLICATION_KINDS),
         col(Post.deleted_at).is_(None),
     )
-    members = select(func.count()).select_from(Account).where(Account.is_approved == True)  # noqa: E712
+    members = select(func.count()).select_from(Account).where(Account.is_approved == True)
     followed = 0
     if instance_actor_id is not None:
         followed = await _count(
@@ -213,7 +213,7 @@ async def figures(session: AsyncSession, *, instance_actor_id: int | None) -> Fi
             select(func.count()).select_from(Follow).where(
                 Follow.follower_id == instance_actor_id,
                 Follow.state == FollowState.ACCEPTED,
-                Follow.relay == False,  # noqa: E712
+                Follow.relay == False,
             ),
         )
     return Figures(

@@ -10,10 +10,9 @@ the folded ``LIKE``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
-
-import re
 
 from sqlalchemy import String, and_, case, func, or_, text
 from sqlalchemy.ext.compiler import compiles
@@ -47,7 +46,7 @@ SEARCHABLE_POST_KINDS = ("article", "resource", "job_offer", "call")
 SEARCHABLE_ACTOR_KINDS = ("Person", "Organization", "Group")
 
 
-class json_words(FunctionElement[str]):  # noqa: N801 (SQL function style)
+class json_words(FunctionElement[str]):
     """The strings of a JSON array column as one text. SQLite stores JSON with ``\\uXXXX``
     escapes, so its text is read back through ``json_each``; PostgreSQL's ``jsonb`` prints
     characters as they are."""
@@ -83,7 +82,7 @@ def words_of(query: str) -> list[str]:
     return words[:MAX_WORDS]
 
 
-class folded(FunctionElement[str]):  # noqa: N801 (SQL function style)
+class folded(FunctionElement[str]):
     """``folded(text)``: lower case without accents, like :func:`fold`. PostgreSQL uses
     ``translate``; SQLite calls :func:`fold` itself, registered on the connection by
     :func:`_prepare` (nested ``replace`` calls would overflow SQLite's parser)."""
@@ -244,7 +243,7 @@ async def search_actors(session: AsyncSession, words: list[str], *, limit: int =
         .where(
             col(Actor.deleted_at).is_(None),
             col(Actor.kind).in_(SEARCHABLE_ACTOR_KINDS),
-            Actor.discoverable == True,  # noqa: E712
+            Actor.discoverable == True,
             _all_words(text, words),
         )
         .order_by(case((col(Actor.local), 0), else_=1), col(Actor.name), col(Actor.id))

@@ -130,7 +130,7 @@ async def follower_inboxes_batch(
         .where(
             Follow.followed_id == actor_id,
             Follow.state == FollowState.ACCEPTED,
-            Actor.local == False,  # noqa: E712
+            Actor.local == False,
             col(Follow.id) > after_id,
         )
         .order_by(col(Follow.id))
@@ -144,7 +144,7 @@ async def followed_by_local(session: AsyncSession, actor_id: int) -> bool:
     query = (
         select(Follow.id)
         .join(Actor, col(Actor.id) == Follow.follower_id)
-        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED, Actor.local == True)  # noqa: E712
+        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED, Actor.local == True)
         .limit(1)
     )
     return (await session.exec(query)).first() is not None

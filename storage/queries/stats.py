@@ -17,17 +17,17 @@ async def count_active_publishers(
 ) -> int:
     """Local actors of ``kinds`` that published an event or a post (not deleted) since ``since``."""
     events = select(Event.actor_id).where(
-        Event.local == True,  # noqa: E712
+        Event.local == True,
         col(Event.deleted_at).is_(None),
         col(Event.published_at) >= since,
     )
     posts = select(Post.actor_id).where(
-        Post.local == True,  # noqa: E712
+        Post.local == True,
         col(Post.deleted_at).is_(None),
         col(Post.published_at) >= since,
     )
     query = select(func.count()).select_from(Actor).where(
-        Actor.local == True,  # noqa: E712
+        Actor.local == True,
         col(Actor.deleted_at).is_(None),
         col(Actor.kind).in_(list(kinds)),
         or_(col(Actor.id).in_(events), col(Actor.id).in_(posts)),

@@ -1,6 +1,6 @@
 """All tables of echofed, importable from one place (Alembic's metadata comes from here)."""
 
-from storage.tables.accounts import Account, ApiToken, Membership, MemberRole
+from storage.tables.accounts import Account, ApiToken, MemberRole, Membership
 from storage.tables.actors import Actor, ActorKind
 from storage.tables.content import (
     Event,
@@ -26,9 +26,33 @@ from storage.tables.region import Region
 from storage.tables.social import Follow, FollowState, Interaction, InteractionKind
 
 __all__ = [
-    "Account", "ApiToken", "Membership", "MemberRole", "Actor", "ActorKind", "Event",
-    "EventStatus", "JoinMode", "Place", "Post", "PostKind", "Visibility", "Delivery",
-    "DeliveryState", "DomainHealth", "Fanout", "FanoutState", "InboxItem", "InboxState",
-    "OutboxActivity", "Block", "Report", "ReportState", "Region", "Follow", "FollowState",
-    "Interaction", "InteractionKind",
+    "Account",
+    "Actor",
+    "ActorKind",
+    "ApiToken",
+    "Block",
+    "Delivery",
+    "DeliveryState",
+    "DomainHealth",
+    "Event",
+    "EventStatus",
+    "Fanout",
+    "FanoutState",
+    "Follow",
+    "FollowState",
+    "InboxItem",
+    "InboxState",
+    "Interaction",
+    "InteractionKind",
+    "JoinMode",
+    "MemberRole",
+    "Membership",
+    "OutboxActivity",
+    "Place",
+    "Post",
+    "PostKind",
+    "Region",
+    "Report",
+    "ReportState",
+    "Visibility",
 ]

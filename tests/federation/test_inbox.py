@@ -20,7 +20,14 @@ from federation.keys import KeyPair
 from storage.tables import Actor, Block, Follow, InboxItem, InboxState, OutboxActivity
 from tests.conftest import TEST_BASE_URL, Db
 from tests.federation.remote_origin import RemoteActor, RemoteOrigin, key_pair
-from tests.federation.served_app import add_actor, count, make_client, remote_actor_row, rows, wait_until
+from tests.federation.served_app import (
+    add_actor,
+    count,
+    make_client,
+    remote_actor_row,
+    rows,
+    wait_until,
+)
 
 AS = "https://www.w3.org/ns/activitystreams"
 PLANETARIUM = f"{TEST_BASE_URL}/actors/planetarium"

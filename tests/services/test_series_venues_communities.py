@@ -57,7 +57,7 @@ async def test_venue_is_a_place_with_its_own_id(db: Db, session: AsyncSession) -
     document = event_document(event, garden, venue, db.urls)
     assert document["location"]["id"] == venue.uri
     assert document["location"]["type"] == "Place"
-    assert (await session.exec(select(Place).where(Place.is_venue == True))).one().id == venue.id  # noqa: E712
+    assert (await session.exec(select(Place).where(Place.is_venue == True))).one().id == venue.id
 
 
 async def test_community_announces_members_activity(db: Db, session: AsyncSession) -> None:

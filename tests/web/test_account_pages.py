@@ -17,12 +17,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
+from argon2 import PasswordHasher
 from httpx2 import Response
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.testclient import TestClient
-
-from argon2 import PasswordHasher
 
 from echofed.app import create_app
 from echofed.services import accounts as accounts_service
@@ -92,14 +91,14 @@ def sign_out(client: TestClient) -> None:
 
 def error_for(page: str, field: str) -> str | None:
     """The error message shown next to ``field`` (and tied to it), or None."""
-    found = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', page, re.S)
+    found = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', page, re.DOTALL)
     if found is None:
         return None
     assert f'href="#{field}"' in page, "the error summary links to the field"
-    assert re.search(rf'id="{re.escape(field)}"[^>]*aria-describedby="[^"]*{re.escape(field)}-error', page, re.S) or \
+    assert re.search(rf'id="{re.escape(field)}"[^>]*aria-describedby="[^"]*{re.escape(field)}-error', page, re.DOTALL) or \
         re.search(rf'aria-describedby="[^"]*{re.escape(field)}-error[^"]*"[^>]*aria-invalid="true"', page), \
         "the field points at its error"
-    text = re.sub(r'<span class="visually-hidden">.*?</span>', "", found.group(1), flags=re.S)
+    text = re.sub(r'<span class="visually-hidden">.*?</span>', "", found.group(1), flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 

@@ -429,7 +429,7 @@ async def test_agenda_page_lists_events_without_javascript(
         assert title in html
     assert "depuis occitanie.test" in html  # the remote event's home
     assert "En ligne" in html and "Sortie nature" in html and "Organisé par" in html
-    assert re.search(r"is-cancelled.*?<strong>Annulé</strong>", html, re.S)
+    assert re.search(r"is-cancelled.*?<strong>Annulé</strong>", html, re.DOTALL)
     assert 'href="/agenda.ics"' in html and 'href="/agenda.rss"' in html
 
 

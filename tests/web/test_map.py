@@ -291,7 +291,7 @@ class Stream:
                     block = {}
                     continue
                 name, _sep, value = line.partition(":")
-                block[name or "comment"] = value[1:] if value.startswith(" ") else value
+                block[name or "comment"] = value.removeprefix(" ")
         except httpx2.HTTPError:  # the connection closed under us: that is the end
             pass
         finally:

@@ -366,30 +366,28 @@ async def create_token(request: Request) -> Response:
 
 async def revoke_token(request: Request) -> Response:
     await _posted(request)
-    async with sessions_of(request)() as session:
-        async with session.begin():
-            account = await current_account(request, session)
-            if account is None:
-                return sign_in_redirect(request)
-            assert account.id is not None
-            await revoke_api_token(session, account.id, request.path_params["token_id"])
+    async with sessions_of(request)() as session, session.begin():
+        account = await current_account(request, session)
+        if account is None:
+            return sign_in_redirect(request)
+        assert account.id is not None
+        await revoke_api_token(session, account.id, request.path_params["token_id"])
     flash(request, _("Le jeton a été révoqué."))
     return RedirectResponse("/compte", status_code=303)
 
 
 async def approve(request: Request) -> Response:
     await _posted(request)
-    async with sessions_of(request)() as session:
-        async with session.begin():
-            account = await current_account(request, session)
-            if account is None:
-                return sign_in_redirect(request)
-            if not account.is_admin:
-                raise Forbidden(_("réservé à l'équipe du site"))
-            pending = await session.get(Account, request.path_params["account_id"])
-            if pending is None:
-                raise NotFound(_("compte introuvable"))
-            await approve_account(session, pending.email)
+    async with sessions_of(request)() as session, session.begin():
+        account = await current_account(request, session)
+        if account is None:
+            return sign_in_redirect(request)
+        if not account.is_admin:
+            raise Forbidden(_("réservé à l'équipe du site"))
+        pending = await session.get(Account, request.path_params["account_id"])
+        if pending is None:
+            raise NotFound(_("compte introuvable"))
+        await approve_account(session, pending.email)
     flash(request, _("Le compte {email} peut maintenant se connecter.").format(email=pending.email))
     return RedirectResponse("/compte", status_code=303)
 

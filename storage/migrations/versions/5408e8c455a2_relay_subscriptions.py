@@ -7,10 +7,7 @@ Create Date: 2026-11-29 05:22:48.851988
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
-import storage.columns
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 
 revision: str = '5408e8c455a2'

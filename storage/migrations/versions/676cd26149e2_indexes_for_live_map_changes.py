@@ -6,11 +6,7 @@ Create Date: 2026-11-29 06:13:16.483709
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
-import storage.columns
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 
 revision: str = '676cd26149e2'

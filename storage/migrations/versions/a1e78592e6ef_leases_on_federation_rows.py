@@ -7,11 +7,10 @@ Create Date: 2026-11-29 05:01:19.000877
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 
 import storage.columns
-from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 
 revision: str = 'a1e78592e6ef'
 down_revision: str | None = '05490a57238f'
