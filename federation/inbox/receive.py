@@ -120,7 +120,7 @@ def _inspect(fed: Federation, request: Request, body: bytes) -> signatures.Signa
         raise Refused(401, exc.public_message, getattr(exc, "detail", "")) from None
 
 
-def _verifies(parsed: signatures.SignatureRequest, key_pem: str | None) -> bool:
+def verifies(parsed: signatures.SignatureRequest, key_pem: str | None) -> bool:
     if not key_pem:
         return False
     try:
@@ -229,7 +229,7 @@ async def _store_known(
             raise Refused(404, "no such actor")
         if context.blocked:
             raise Refused(403, "actor or domain blocked")
-        if context.signer_uri != activity.actor or not _verifies(parsed, context.signer_key_pem):
+        if context.signer_uri != activity.actor or not verifies(parsed, context.signer_key_pem):
             return None
         check_origin(activity)
         item_id = await store_inbox_item(connection, _item_values(activity, parsed.key_id, context.recipient_id))
@@ -263,7 +263,7 @@ async def _careful(
                 and await instance_blocks(session, actor_uris=[], domains=key_domains) is not None):
             raise Refused(403, "domain blocked")
         signer = await actor_by_key_id(session, parsed.key_id)
-        known = signer is not None and _verifies(parsed, signer.public_key_pem)
+        known = signer is not None and verifies(parsed, signer.public_key_pem)
         if known:  # a known signer whose stored key verifies, for another actor (forwarded)
             assert signer is not None
             activity = await _accept(fed, session, activity, signer)

@@ -1,6 +1,7 @@
-"""The inbox's hot path in two statements: everything a POST needs to know before it is
-accepted (the recipient, instance blocks, the signer's key, the sender host's health) in one
-SELECT, then the INSERT that stores the activity once by id.
+"""The signature checks' hot path. For the inbox, two statements: everything a POST needs to
+know before it is accepted (the recipient, instance blocks, the signer's key, the sender host's
+health) in one SELECT, then the INSERT that stores the activity once by id. For a signed GET
+(authorized fetch), one SELECT: the signer's key and whether it or its domain is blocked.
 
 Both are SQLAlchemy Core statements built once, run on a connection: the ORM's per-query work
 (building the statement, loading objects) cost several times the database round trip on this
@@ -56,6 +57,29 @@ _CONTEXT = select(
         or_(_health.available == false(), _health.failing_since.is_not(None)),
     ).scalar_subquery().label("host_failing"),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SignerContext:
+    blocked: bool  # the key's domain, or the actor owning the key, is blocked instance-wide
+    signer_uri: str | None
+    signer_key_pem: str | None
+
+
+_SIGNER = select(
+    select(literal(1)).where(
+        _block.actor_id.is_(None),
+        or_(_block.target_uri == _signer(_actor.uri),
+            _block.target_domain.in_(bindparam("domains", expanding=True))),
+    ).limit(1).scalar_subquery().label("blocked"),
+    _signer(_actor.uri).label("signer_uri"),
+    _signer(_actor.public_key_pem).label("signer_key_pem"),
+)
+
+
+async def signer_context(connection: AsyncConnection, *, key_id: str, domains: list[str]) -> SignerContext:
+    row = (await connection.execute(_SIGNER, {"key_id": key_id, "domains": domain_candidates(domains)})).one()
+    return SignerContext(row.blocked is not None, row.signer_uri, row.signer_key_pem)
 
 
 def domain_candidates(domains: list[str]) -> list[str]:

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from storage.queries.inbox import InboxContext, inbox_context, store_inbox_item
+from storage.queries.inbox import (
+    InboxContext,
+    SignerContext,
+    inbox_context,
+    signer_context,
+    store_inbox_item,
+)
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor, Block, DomainHealth
 from tests.conftest import Db
@@ -79,3 +85,23 @@ async def test_an_activity_is_stored_once(db: Db) -> None:
         first = await store_inbox_item(await session.connection(), values)
         again = await store_inbox_item(await session.connection(), values)
     assert first is not None and again is None
+
+
+async def test_signer_context_for_signed_gets(db: Db) -> None:
+    async with db.sessions() as session, session.begin():
+        session.add(Actor(uri=ALICE, username="alice", domain="social.example.org",
+                          inbox=f"{ALICE}/inbox", public_key_id=KEY, public_key_pem="PEM"))
+
+    async def lookup(key: str = KEY, domains: tuple[str, ...] = ("social.example.org",)) -> SignerContext:
+        async with db.sessions() as session:
+            return await signer_context(await session.connection(), key_id=key, domains=list(domains))
+
+    assert await lookup() == SignerContext(False, ALICE, "PEM")
+    assert await lookup("https://nobody.test/k", ("nobody.test",)) == SignerContext(False, None, None)
+    async with db.sessions() as session, session.begin():
+        session.add(Block(target_uri=ALICE))  # the actor owning the key, not its domain
+    assert (await lookup()).blocked
+    assert not (await lookup("https://nobody.test/k", ("nobody.test",))).blocked
+    async with db.sessions() as session, session.begin():
+        session.add(Block(target_domain="nobody.test"))
+    assert (await lookup("https://nobody.test/k", ("nobody.test",))).blocked
