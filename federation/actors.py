@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from federation.client import FetchError, Signer
@@ -17,6 +16,7 @@ from federation.fetch import fetch_actor_document
 from federation.vocab.activities import host_of
 from federation.vocab.actors import ActorData, InvalidActor, parse_actor
 from storage.queries.actors import actor_by_key_id, actor_by_uri
+from storage.queries.once import insert_once
 from storage.tables import Actor
 
 
@@ -67,12 +67,7 @@ async def store_actor(
     if actor is None:
         fresh = Actor(uri=data.id, username=data.preferred_username, domain=host_of(data.id), inbox=data.inbox)
         apply_actor_data(fresh, data, document, now)
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = fresh.model_dump(exclude={"id"})
-        await session.exec(  # type: ignore[call-overload]
-            insert(Actor).values(**values).on_conflict_do_nothing(index_elements=["uri"])
-        )
+        await insert_once(session, fresh, ["uri"])
         actor = await actor_by_uri(session, data.id)
         if actor is None:  # the other transaction rolled back after all: insert ours
             session.add(fresh)

@@ -12,6 +12,7 @@ from federation.keys import generate_key_pair
 from federation.urls import Urls
 from storage.columns import utcnow
 from storage.queries.actors import actor_by_uri
+from storage.queries.once import insert_once
 from storage.queries.regions import get_region
 from storage.tables import Actor, ActorKind, Region
 
@@ -30,11 +31,12 @@ class RegionChanges:
 
 
 async def ensure_region(session: AsyncSession) -> Region:
+    """The region row, created with defaults the first time (by whichever process is first)."""
     region = await get_region(session)
     if region is None:
-        region = Region(name=DEFAULT_NAME)
-        session.add(region)
-        await session.flush()
+        await insert_once(session, Region(name=DEFAULT_NAME), ["id"])
+        region = await get_region(session)
+        assert region is not None
     return region
 
 
@@ -107,8 +109,13 @@ async def ensure_instance_actor(session: AsyncSession, urls: Urls) -> Actor:
         manually_approves_followers=True,
         discoverable=False,
     )
-    session.add(actor)
-    await session.flush()
+    if not await insert_once(session, actor, ["uri"]):
+        # Another process created it a moment ago: theirs is the one (keys included).
+        found = await actor_by_uri(session, urls.instance_actor)
+        assert found is not None
+        return found
+    actor = await actor_by_uri(session, urls.instance_actor)
+    assert actor is not None
     region.instance_actor_id = actor.id
     session.add(region)
     return actor
