@@ -45,16 +45,19 @@ JOB_OUTCOMES = Counter("echofed_job_outcomes_total", "Jobs run by outcome", ["jo
 
 
 async def _fanout(fed: Federation, fanout_id: int) -> str:
-    """Expand, then queue the new rows DELIVERY_BATCH to a job: a queue's own cost per job (a
+    """Expand, queueing the new rows of each expanded batch DELIVERY_BATCH to a job (the first
+    POSTs leave while a large audience is still being expanded): a queue's own cost per job (a
     handful of Redis round trips with arq) is paid once per batch, not once per inbox. The
     rows are held from the sweep for a lease's time; if a batch job is lost, they come back
     then, one job per row, as retries always do."""
-    created = await expand_fanout(fed, fanout_id, hold=delivery_lease(fed))
-    batches = [created[i:i + DELIVERY_BATCH] for i in range(0, len(created), DELIVERY_BATCH)]
-    await asyncio.gather(*(
-        fed.scheduler.enqueue("deliver_batch", batch, key=f"deliver-batch:{batch[0]}:{batch[-1]}")
-        for batch in batches
-    ))
+    async def queue(created: list[int]) -> None:
+        batches = [created[i:i + DELIVERY_BATCH] for i in range(0, len(created), DELIVERY_BATCH)]
+        await asyncio.gather(*(
+            fed.scheduler.enqueue("deliver_batch", batch, key=f"deliver-batch:{batch[0]}:{batch[-1]}")
+            for batch in batches
+        ))
+
+    created = await expand_fanout(fed, fanout_id, hold=delivery_lease(fed), on_created=queue)
     return f"{len(created)} deliveries"
 
 

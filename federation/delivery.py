@@ -108,55 +108,73 @@ def recorded_fanouts(session: AsyncSession) -> list[int]:
     return list(session.info.pop(SESSION_FANOUTS, []))
 
 
-async def expand_fanout(fed: Federation, fanout_id: int, *, hold: timedelta | None = None) -> list[int]:
+async def expand_fanout(
+    fed: Federation, fanout_id: int, *, hold: timedelta | None = None,
+    on_created: Callable[[list[int]], Awaitable[None]] | None = None,
+) -> list[int]:
     """Turn a fan-out into deliveries, one per distinct inbox, in batches; returns new ids.
 
-    ``hold``: the caller queues the new rows itself (in batches, see ``echofed.jobs``), so the
+    ``hold``: the caller queues the new rows itself (``on_created`` runs after each batch's
+    commit, so the first POSTs leave while a large audience is still being expanded), and the
     sweep leaves them alone for that long, as if a job had leased them.
     """
     created: list[int] = []
+    planned: set[str] = set()  # inboxes this run already planned: most of a large audience
     while True:
-        async with fed.sessions() as session, session.begin():
-            now = fed.clock()
-            if not await rows.claim(
-                session, Fanout, fanout_id, now=now, until=now + fed.config.lease,
-                state=FanoutState.PENDING,
-            ):
-                return created
-            fanout = await session.get(Fanout, fanout_id)
-            assert fanout is not None
-            targets: list[str] = []
-            if fanout.cursor == 0:
-                targets.extend(fanout.inboxes)
-                for uri in fanout.actor_uris:
-                    actor = await actor_by_uri(session, uri)
-                    if actor is not None and not actor.local:
-                        targets.append(actor.shared_inbox or actor.inbox)
-            batch: list[tuple[int, str]] = []
-            if fanout.followers_of is not None:
-                batch = await follower_inboxes_batch(
-                    session, fanout.followers_of, after_id=fanout.cursor,
-                    limit=fed.config.fanout_batch,
-                )
-                targets.extend(inbox for _, inbox in batch)
-            distinct = {
-                t: host_of(t) for t in targets
-                if t.startswith(("https://", "http://")) and host_of(t) != fed.urls.host
-            }
-            created += await rows.insert_deliveries(
-                session, fanout.activity_id, list(distinct.items()), now,
-                due=now + hold if hold is not None else None,
-            )
-            if batch:
-                fanout.cursor = batch[-1][0]
-                fanout.lease_until = None
-            else:
-                fanout.state = FanoutState.DONE
-                fanout.done_at = now
-                fanout.lease_until = None
-            session.add(fanout)
-        if not batch:
+        new, more = await _expand_batch(fed, fanout_id, hold, planned)
+        created += new
+        if on_created is not None and new:
+            await on_created(new)
+        if not more:
             return created
+
+
+async def _expand_batch(
+    fed: Federation, fanout_id: int, hold: timedelta | None, planned: set[str]
+) -> tuple[list[int], bool]:
+    """One batch of followers into deliveries, in one transaction: the new delivery ids, and
+    whether followers remain. Inboxes in ``planned`` are skipped (the unique key on activity
+    and inbox still guards against a second run after a crash)."""
+    async with fed.sessions() as session, session.begin():
+        now = fed.clock()
+        if not await rows.claim(
+            session, Fanout, fanout_id, now=now, until=now + fed.config.lease,
+            state=FanoutState.PENDING,
+        ):
+            return [], False
+        fanout = await session.get(Fanout, fanout_id)
+        assert fanout is not None
+        targets: list[str] = []
+        if fanout.cursor == 0:
+            targets.extend(fanout.inboxes)
+            for uri in fanout.actor_uris:
+                actor = await actor_by_uri(session, uri)
+                if actor is not None and not actor.local:
+                    targets.append(actor.shared_inbox or actor.inbox)
+        batch: list[tuple[int, str]] = []
+        if fanout.followers_of is not None:
+            batch = await follower_inboxes_batch(
+                session, fanout.followers_of, after_id=fanout.cursor,
+                limit=fed.config.fanout_batch,
+            )
+            targets.extend(inbox for _, inbox in batch)
+        distinct = {
+            t: host_of(t) for t in targets
+            if t not in planned and t.startswith(("https://", "http://")) and host_of(t) != fed.urls.host
+        }
+        created = await rows.insert_deliveries(
+            session, fanout.activity_id, list(distinct.items()), now,
+            due=now + hold if hold is not None else None,
+        )
+        planned.update(distinct)
+        if batch:
+            fanout.cursor = batch[-1][0]
+        else:
+            fanout.state = FanoutState.DONE
+            fanout.done_at = now
+        fanout.lease_until = None
+        session.add(fanout)
+    return created, bool(batch)
 
 
 async def _mark_host(session: AsyncSession, fed: Federation, host: str, ok: bool, error: str | None) -> bool:

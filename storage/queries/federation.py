@@ -135,15 +135,16 @@ async def insert_deliveries(
          "created_at": now, "state": DeliveryState.PENDING, "attempts": 0}
         for inbox, host in inboxes
     ]
-    # One statement executed for many rows: SQLAlchemy sends them in a few multi-row INSERTs
-    # and compiles the statement once, instead of compiling a new thousand-row VALUES each time.
+    # One multi-row VALUES: executing one statement for many parameter sets with RETURNING and
+    # ON CONFLICT made SQLAlchemy send the rows one at a time (100,000 followers took 16 s).
     statement = (
         _insert(session, Delivery)
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
         .returning(Delivery.id)  # type: ignore[arg-type]
     )
-    result = await session.exec(statement, params=rows)  # type: ignore[call-overload]
-    return [int(r[0]) for r in result.all()]
+    return [int(r[0]) for r in (await session.exec(  # type: ignore[call-overload]
+            statement)).all()]
 
 
 async def due_inbox_items(session: AsyncSession, *, now: datetime, received_before: datetime, limit: int) -> list[int]:
