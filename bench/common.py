@@ -49,7 +49,7 @@ def free_port() -> int:
 
 
 def machine_facts() -> dict[str, Any]:
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
     cpu = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -61,7 +61,7 @@ def machine_facts() -> dict[str, Any]:
     wrk = shutil.which("wrk")
     wrk_version = ""
     if wrk:
-        out = subprocess.run([wrk, "--version"], capture_output=True, text=True)
+        out = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
         wrk_version = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else ""
     return {
         "nproc": int(nproc) if nproc.isdigit() else os.cpu_count(),
@@ -82,6 +82,11 @@ class Database:
     url: str  # the SQLAlchemy URL echofed uses
     name: str = ""
     path: Path | None = None
+
+    @property
+    def pg_dsn(self) -> str:
+        """The asyncpg DSN of a PostgreSQL database."""
+        return _pg_url_for(self.name)
 
     async def scalar(self, sql: str) -> Any:
         rows = await self.fetch(sql)
@@ -118,8 +123,9 @@ async def _pg_admin(statement: str) -> None:
 
 
 @contextmanager
-def database(kind: str, label: str, workdir: Path) -> Iterator[Database]:
-    """A fresh, empty database (SQLite file or PostgreSQL ``bench_*``), dropped afterwards."""
+def database(kind: str, label: str, workdir: Path, *, keep: bool = False) -> Iterator[Database]:
+    """A fresh, empty database (SQLite file or PostgreSQL ``bench_*``), dropped afterwards
+    unless ``keep`` (then its name is printed: drop it by hand)."""
     if kind == "sqlite":
         path = workdir / f"{label}.db"
         yield Database("sqlite", f"sqlite+aiosqlite:///{path}", path=path)
@@ -132,7 +138,10 @@ def database(kind: str, label: str, workdir: Path) -> Iterator[Database]:
         url = _pg_url_for(name).replace("postgresql://", "postgresql+asyncpg://", 1)
         yield Database("postgresql", url, name=name)
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"kept PostgreSQL database {name}", flush=True)
+        else:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # --- Redis (a private, empty database number; emptied afterwards) -----------------------------
@@ -176,7 +185,7 @@ def echofed_env(port: int, database_url: str, **extra: str) -> dict[str, str]:
 def echofed_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
         [PYTHON, "-m", "echofed.cli", *args], env=env, input=stdin, capture_output=True,
-        text=True, timeout=300, cwd=ROOT,
+        text=True, timeout=300, cwd=ROOT, check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"echofed {' '.join(args)} failed: {result.stderr.strip()[-2000:]}")
@@ -368,7 +377,7 @@ def run_wrk(
     ]
     if script_args:
         argv += ["--", *script_args]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120, check=False)
     for line in result.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             data: dict[str, Any] = json.loads(line[len("BENCH_JSON "):])
@@ -411,3 +420,26 @@ def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
 def workdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"echofed-{prefix}-"))
+
+
+# --- latencies -------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0–100) of unsorted values; NaN when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-q * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
+    """p50, p90, p99 and max in milliseconds, and the sample count."""
+    return {
+        "n": len(seconds),
+        "p50_ms": percentile(seconds, 50) * 1000,
+        "p90_ms": percentile(seconds, 90) * 1000,
+        "p99_ms": percentile(seconds, 99) * 1000,
+        "max_ms": max(seconds) * 1000 if seconds else float("nan"),
+    }

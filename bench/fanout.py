@@ -102,7 +102,7 @@ class Inboxes:
                 headers, self.keys[key_id], required_headers=["(request-target)", "host", "date", "digest"],
                 method=method, path=path, sign_header="signature",
             ).verify())
-        except Exception:
+        except Exception:  # noqa: BLE001 (whatever httpsig raises, the signature is bad)
             return False
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -257,7 +257,14 @@ def wait_health_key(url: str, timeout: float) -> None:
 def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers: list[ReceiverProcess],
              sender: Any, tmp: Path) -> RunResult:
     from tests.e2e.instances import Instance, free_port
-    from tests.jobs.fanout_rig import WorkerProcess, enqueue_fanouts, flush_redis, publish, run, worker_env
+    from tests.jobs.fanout_rig import (
+        WorkerProcess,
+        enqueue_fanouts,
+        flush_redis,
+        publish,
+        run,
+        worker_env,
+    )
 
     extra = {"ECHOFED_LOG_LEVEL": args.log_level,
              "ECHOFED_DELIVERY_CONCURRENCY_PER_HOST": str(args.per_host),

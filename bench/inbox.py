@@ -52,7 +52,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     CACHE_DIR,
     LUA_DONE,
     PYTHON,
@@ -433,8 +433,7 @@ def replay(phase: Phase, url: str, work: Path, *, threads: int, connections: int
     prefix = work / f"{phase.name}-{uuid.uuid4().hex[:6]}"
     for t in range(threads):
         with open(f"{prefix}.{t + 1}.req", "wb") as handle:
-            for request in phase.requests[t::threads]:
-                handle.write(f"{len(request)}\n".encode() + request)
+            handle.writelines(f"{len(request)}\n".encode() + request for request in phase.requests[t::threads])
     script = work / "replay.lua"
     script.write_text(LUA_REPLAY)
     argv = [
@@ -607,7 +606,7 @@ class _jobs_env:
         url = self._ctx.__enter__()
         return {"ECHOFED_REDIS_URL": url, "ECHOFED_EMBEDDED_WORKER": "off"}
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._ctx is not None:
             self._ctx.__exit__(*exc)
 

@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     LUA_DONE,
     PYTHON,
     Processes,
@@ -247,7 +247,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop our processes on the way out
     facts = machine_facts()
     print(f"machine: {facts['nproc']} cores ({facts['cpu']}), Python {facts['python']}, {facts['wrk']}")
-    print(f"load average before: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"load average before: {load_average()}")
     started = time.monotonic()
     result = run(args)
     rows = result["rows"]
@@ -261,7 +261,7 @@ def main(argv: list[str]) -> int:
         "machine": facts,
         "args": vars(args),
         "command": " ".join([Path(PYTHON).name, "bench/reads.py", *argv]),
-        "load_after": open("/proc/loadavg").read().split()[:3],
+        "load_after": load_average(),
         "results": rows,
         "elapsed_s": round(time.monotonic() - started, 1),
     })
