@@ -79,7 +79,6 @@ from bench.common import (
 )
 
 ZONE = ZoneInfo("Europe/Paris")
-AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 # --- what events look like -------------------------------------------------------------------
 
