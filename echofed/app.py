@@ -87,20 +87,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
             app.state.runtime = runtime
-            async with _scheduler(settings) as (scheduler, runner):
-                async with federation_for(runtime, scheduler) as fed:
-                    app.state.fed = fed
+            async with _scheduler(settings) as (scheduler, runner), federation_for(runtime, scheduler) as fed:
+                app.state.fed = fed
+                if runner is not None:
+                    runner.start(fed)
+                log.info(
+                    "echofed ready",
+                    extra={"base_url": runtime.urls.base, "embedded_worker": runner is not None},
+                )
+                try:
+                    yield
+                finally:
                     if runner is not None:
-                        runner.start(fed)
-                    log.info(
-                        "echofed ready",
-                        extra={"base_url": runtime.urls.base, "embedded_worker": runner is not None},
-                    )
-                    try:
-                        yield
-                    finally:
-                        if runner is not None:
-                            await runner.stop()
+                        await runner.stop()
 
     https = (settings.base_url or "").startswith("https://")
     if https and settings.insecure_secret:

@@ -116,7 +116,7 @@ async def sweep_forever(fed: Federation, seconds: float) -> None:
     while True:
         try:
             await run_job(fed, "sweep")
-        except Exception:  # noqa: S110  (logged by run_job; the next sweep tries again)
+        except Exception:  # noqa: BLE001, S110  (logged by run_job; the next sweep tries again)
             pass
         await asyncio.sleep(seconds)
 
@@ -163,7 +163,7 @@ class EmbeddedRunner:
                 self._queued.discard(key)
             try:
                 await run_job(self._fed, job, *args)
-            except Exception:  # noqa: S110  (logged by run_job; the row keeps the truth)
+            except Exception:  # noqa: BLE001, S110  (logged by run_job; the row keeps the truth)
                 pass
             finally:
                 self._busy -= 1
@@ -214,7 +214,7 @@ class ArqScheduler:
                 if twin is not None:
                     log.warning("job presumed abandoned, queued again", extra={"job": key})
                     await self.pool.enqueue_job(job, *args, _job_id=twin, _queue_name=ARQ_QUEUE)
-        except Exception as exc:  # Redis down: the sweep re-queues from the database later
+        except Exception as exc:  # noqa: BLE001  (Redis down: the sweep re-queues from the database later)
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
 
     async def enqueue_many(self, job: str, items: list[tuple[int, str]]) -> None:
@@ -239,7 +239,7 @@ class ArqScheduler:
                         log.warning("job presumed abandoned, queued again", extra={"job": key})
                         calls.append(self.pool.enqueue_job(job, arg, _job_id=twin, _queue_name=ARQ_QUEUE))
                 await asyncio.gather(*calls)
-        except Exception as exc:  # Redis down: the sweep re-queues from the database later
+        except Exception as exc:  # noqa: BLE001  (Redis down: the sweep re-queues from the database later)
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
 
     async def _twin_of_abandoned(self, key: str) -> str | None:

@@ -15,7 +15,7 @@ ECHOFED = [sys.executable, "-m", "echofed.cli"]
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*ECHOFED, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60
+        [*ECHOFED, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
     )
 
 

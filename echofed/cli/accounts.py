@@ -29,23 +29,22 @@ async def cmd_account_create(args: argparse.Namespace, settings: Settings) -> in
     from echofed.services.accounts import ActorInput, create_account, create_actor
 
     password = _read_password(args)
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            account = await create_account(
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        account = await create_account(
+            session,
+            email=args.email,
+            password=password,
+            display_name=args.name or "",
+            is_admin=args.admin,
+        )
+        line = f"Compte créé : {account.email}"
+        if args.username:
+            actor = await create_actor(
                 session,
-                email=args.email,
-                password=password,
-                display_name=args.name or "",
-                is_admin=args.admin,
+                runtime.urls,
+                ActorInput(username=args.username, name=args.name or "", owner_email=args.email),
             )
-            line = f"Compte créé : {account.email}"
-            if args.username:
-                actor = await create_actor(
-                    session,
-                    runtime.urls,
-                    ActorInput(username=args.username, name=args.name or "", owner_email=args.email),
-                )
-                line += f" (profil {actor.handle})"
+            line += f" (profil {actor.handle})"
     print(line)
     return 0
 
@@ -53,9 +52,8 @@ async def cmd_account_create(args: argparse.Namespace, settings: Settings) -> in
 async def cmd_account_approve(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.tokens import approve_account
 
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            account = await approve_account(session, args.email)
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        account = await approve_account(session, args.email)
     print(f"Compte approuvé : {account.email}")
     return 0
 
@@ -91,8 +89,7 @@ async def cmd_actor_create(args: argparse.Namespace, settings: Settings) -> int:
         owner_email=args.owner,
         members=[_member(m) for m in args.member],
     )
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            actor = await create_actor(session, runtime.urls, data)
-            print(f"{actor.kind} créé : {actor.handle} — {actor.uri}")
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        actor = await create_actor(session, runtime.urls, data)
+        print(f"{actor.kind} créé : {actor.handle} — {actor.uri}")
     return 0

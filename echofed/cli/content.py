@@ -142,14 +142,13 @@ async def cmd_event_create(args: argparse.Namespace, settings: Settings) -> int:
         data = _event_from_args(args)
     if not username:
         raise CliError("--actor est obligatoire")
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            region = await ensure_region(session)
-            actor = await publishing_actor(session, username, None)
-            event = await create_event(
-                session, runtime.urls, actor, data, default_timezone=region.timezone
-            )
-            print(f"Événement créé : {event.title} — {event.uri}")
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        region = await ensure_region(session)
+        actor = await publishing_actor(session, username, None)
+        event = await create_event(
+            session, runtime.urls, actor, data, default_timezone=region.timezone
+        )
+        print(f"Événement créé : {event.title} — {event.uri}")
     return 0
 
 
@@ -204,11 +203,10 @@ async def cmd_venue_create(args: argparse.Namespace, settings: Settings) -> int:
                          city=args.city or "", latitude=args.lat, longitude=args.lon),
         description_md=args.description or "", opening_hours=args.opening_hours or "", url=args.url,
     )
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            actor = await publishing_actor(session, args.actor, None)
-            venue = await create_venue(session, runtime.urls, actor, data)
-            print(f"Lieu créé : {venue.name} — {venue.uri}")
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        actor = await publishing_actor(session, args.actor, None)
+        venue = await create_venue(session, runtime.urls, actor, data)
+        print(f"Lieu créé : {venue.name} — {venue.uri}")
     return 0
 
 
@@ -222,23 +220,22 @@ async def cmd_post_create(args: argparse.Namespace, settings: Settings) -> int:
     body = args.body or ""
     if args.body_file:
         body = Path(args.body_file).read_text(encoding="utf-8")
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            region = await ensure_region(session)
-            deadline = None
-            if args.deadline:
-                try:
-                    day = datetime.fromisoformat(args.deadline)
-                except ValueError:
-                    raise Invalid("deadline", "date ISO attendue, ex. 2031-05-31") from None
-                if day.tzinfo is None:
-                    day = datetime.combine(day.date(), time(23, 59), tzinfo=ZoneInfo(region.timezone))
-                deadline = day
-            actor = await publishing_actor(session, args.actor, None)
-            post = await create_post(session, runtime.urls, actor, PostInput(
-                kind=args.kind, title=args.title, body_md=body, summary=args.summary or "",
-                tags=tuple(args.tag), contract=args.contract, call_kind=args.call_kind,
-                deadline=deadline, link_url=args.link, attachments=tuple(args.attachment),
-            ))
-            print(f"Publication créée : {post.title} — {post.uri}")
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        region = await ensure_region(session)
+        deadline = None
+        if args.deadline:
+            try:
+                day = datetime.fromisoformat(args.deadline)
+            except ValueError:
+                raise Invalid("deadline", "date ISO attendue, ex. 2031-05-31") from None
+            if day.tzinfo is None:
+                day = datetime.combine(day.date(), time(23, 59), tzinfo=ZoneInfo(region.timezone))
+            deadline = day
+        actor = await publishing_actor(session, args.actor, None)
+        post = await create_post(session, runtime.urls, actor, PostInput(
+            kind=args.kind, title=args.title, body_md=body, summary=args.summary or "",
+            tags=tuple(args.tag), contract=args.contract, call_kind=args.call_kind,
+            deadline=deadline, link_url=args.link, attachments=tuple(args.attachment),
+        ))
+        print(f"Publication créée : {post.title} — {post.uri}")
     return 0

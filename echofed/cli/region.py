@@ -70,10 +70,9 @@ async def cmd_region_set(args: argparse.Namespace, settings: Settings) -> int:
         from echofed.settings import Settings as _S
 
         _S(base_url=args.base_url)  # same validation as ECHOFED_BASE_URL
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            region = await update_region(session, changes)
-            _print_region(region, runtime)
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        region = await update_region(session, changes)
+        _print_region(region, runtime)
     return 0
 
 

@@ -18,9 +18,8 @@ from echofed.settings import Settings
 async def _seed_demo(settings: Settings) -> None:
     from echofed.services.demo import seed_if_empty
 
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            seeded = await seed_if_empty(session, runtime.urls)
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        seeded = await seed_if_empty(session, runtime.urls)
     if seeded:
         print(f"Région de démonstration créée : {seeded}", file=sys.stderr)
 
@@ -75,8 +74,7 @@ async def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     from echofed.services.demo import seed_if_empty
 
-    async with open_runtime(settings) as runtime:
-        async with runtime.sessions() as session, session.begin():
-            seeded = await seed_if_empty(session, runtime.urls)
+    async with open_runtime(settings) as runtime, runtime.sessions() as session, session.begin():
+        seeded = await seed_if_empty(session, runtime.urls)
     print(f"Région de démonstration créée : {seeded}" if seeded else "Base non vide : rien à faire.")
     return 0

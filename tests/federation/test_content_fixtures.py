@@ -55,7 +55,7 @@ async def test_mobilizon_event_lands_in_typed_columns(rig: Rig) -> None:
     source = activity["object"]
     assert event.title == source["name"] and not event.local
     assert event.origin_domain == "mobilizon.fr"
-    assert event.starts_at == datetime.fromisoformat(source["startTime"].replace("Z", "+00:00")).astimezone(UTC)
+    assert event.starts_at == datetime.fromisoformat(source["startTime"]).astimezone(UTC)
     assert event.raw == source
     if source.get("location", {}).get("latitude") is not None:
         assert event.latitude == float(source["location"]["latitude"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 
@@ -41,6 +42,6 @@ def test_retry_after_is_honoured_but_capped() -> None:
 def test_backoff_grows_and_the_schedule_spans_about_a_week() -> None:
     rng = random.Random(7)
     delays = [backoff(n, rng) for n in range(1, 16)]
-    assert all(later > earlier for earlier, later in zip(delays, delays[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(delays))
     span = total_schedule(16)
     assert timedelta(days=5) < span < timedelta(days=8)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, text
@@ -313,7 +313,7 @@ class Fleet:
         self.workers.append(worker)
         return worker
 
-    def __enter__(self) -> Fleet:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -331,7 +331,7 @@ def fresh_redis(index: int) -> str:
     url = redis_db_url(REDIS_URL, index)
     try:
         flush_redis(url)
-    except Exception as exc:  # refused, timeout
+    except Exception as exc:  # noqa: BLE001  (refused, timeout)
         unavailable("Redis", exc)
     return url
 

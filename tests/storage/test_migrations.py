@@ -35,7 +35,7 @@ def test_postgresql_upgrade_from_empty() -> None:
 
     try:
         url = create_pg_database()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  (any failure to reach PostgreSQL)
         unavailable("PostgreSQL", exc)
         return
     try:

@@ -14,6 +14,7 @@ offered as calendar and RSS subscriptions, translated to the feeds' parameter na
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -120,9 +121,11 @@ class Filters:
         return bool(self.params)
 
 
-def _number(raw: str) -> float:
+def finite_number(raw: str) -> float:
+    """A number from the query string (a decimal comma accepted); ``ValueError`` for anything
+    else, NaN and infinities included."""
     value = float(raw.replace(",", ".").strip())
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError(raw)
     return value
 
@@ -269,7 +272,7 @@ def _circle(
         if not text:
             continue
         try:
-            numbers[name] = _number(text)
+            numbers[name] = finite_number(text)
         except ValueError:
             errors[name] = _("Nombre attendu.")
     if "lat" in numbers and not -90 <= numbers["lat"] <= 90:

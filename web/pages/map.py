@@ -62,6 +62,7 @@ from web.i18n import _
 from web.pages.agenda import (
     Filters,
     category_labels,
+    finite_number,
     form_context,
     read_filters,
     status_labels,
@@ -174,11 +175,9 @@ def parse_bbox(raw: str) -> BBox:
     if len(parts) != 4:
         raise ValueError(_("bbox attend quatre nombres : ouest,sud,est,nord."))
     try:
-        west, south, east, north = (float(p) for p in parts)
+        west, south, east, north = (finite_number(p) for p in parts)
     except ValueError:
         raise ValueError(_("bbox attend quatre nombres : ouest,sud,est,nord.")) from None
-    if any(v != v or v in (float("inf"), float("-inf")) for v in (west, south, east, north)):
-        raise ValueError(_("bbox attend quatre nombres : ouest,sud,est,nord."))
     if not (-180 <= west <= 180 and -180 <= east <= 180):
         raise ValueError(_("bbox : les longitudes sont comprises entre -180 et 180."))
     if not (-90 <= south <= 90 and -90 <= north <= 90):
