@@ -112,28 +112,44 @@ async def follow_requests(session: AsyncSession, username: str) -> list[tuple[Fo
     return await pending_follow_requests(session, me.id)
 
 
+async def _follow_of(
+    session: AsyncSession, username: str, follower_uri: str, state: FollowState, missing: str
+) -> tuple[Actor, Actor, Follow]:
+    """Our actor, the follower, and its follow of us in ``state``; NotFound(missing) else."""
+    me = await _local(session, username)
+    them = await actor_by_uri(session, follower_uri)
+    record = None
+    if them is not None and me.id is not None and them.id is not None:
+        record = await follow_between(session, them.id, me.id)
+    if them is None or record is None or record.state != state:
+        raise NotFound(missing.format(follower=follower_uri, me=me.handle))
+    return me, them, record
+
+
+async def _refuse(fed: Federation, session: AsyncSession, me: Actor, them: Actor, record: Follow) -> None:
+    """Delete the follow and send the follower a Reject of it."""
+    assert record.id is not None
+    await delete_follow(session, record.id)
+    follow_json = {"id": record.uri, "type": "Follow", "actor": them.uri, "object": me.uri}
+    await send_reject(fed, session, me, them, follow_json)
+
+
 async def decide_request(
     fed: Federation, session: AsyncSession, username: str, follower_uri: str, *, accept: bool
 ) -> Follow | None:
     """Approve (Accept) or refuse (Reject) a pending follow request."""
-    me = await _local(session, username)
-    them = await actor_by_uri(session, follower_uri)
-    if them is None or me.id is None or them.id is None:
-        raise NotFound(f"aucune demande de {follower_uri}")
-    record = await follow_between(session, them.id, me.id)
-    if record is None or record.state != FollowState.PENDING:
-        raise NotFound(f"aucune demande en attente de {follower_uri}")
+    me, them, record = await _follow_of(
+        session, username, follower_uri, FollowState.PENDING, "aucune demande en attente de {follower}"
+    )
+    if not accept:
+        await _refuse(fed, session, me, them, record)
+        return None
+    record.state = FollowState.ACCEPTED
+    record.accepted_at = utcnow()
+    session.add(record)
     follow_json = {"id": record.uri, "type": "Follow", "actor": them.uri, "object": me.uri}
-    if accept:
-        record.state = FollowState.ACCEPTED
-        record.accepted_at = utcnow()
-        session.add(record)
-        await send_accept(fed, session, me, them, follow_json)
-        return record
-    assert record.id is not None
-    await delete_follow(session, record.id)
-    await send_reject(fed, session, me, them, follow_json)
-    return None
+    await send_accept(fed, session, me, them, follow_json)
+    return record
 
 
 async def remove_follower(
@@ -141,17 +157,10 @@ async def remove_follower(
 ) -> None:
     """Stop an accepted follower's subscription: the follow is deleted and the follower gets a
     Reject of its Follow (what Mastodon sends when it removes a follower)."""
-    me = await _local(session, username)
-    them = await actor_by_uri(session, follower_uri)
-    if them is None or me.id is None or them.id is None:
-        raise NotFound(f"{follower_uri} ne suit pas {me.handle}")
-    record = await follow_between(session, them.id, me.id)
-    if record is None or record.state != FollowState.ACCEPTED:
-        raise NotFound(f"{follower_uri} ne suit pas {me.handle}")
-    follow_json = {"id": record.uri, "type": "Follow", "actor": them.uri, "object": me.uri}
-    assert record.id is not None
-    await delete_follow(session, record.id)
-    await send_reject(fed, session, me, them, follow_json)
+    me, them, record = await _follow_of(
+        session, username, follower_uri, FollowState.ACCEPTED, "{follower} ne suit pas {me}"
+    )
+    await _refuse(fed, session, me, them, record)
 
 
 async def region_actor_url(fed: Federation, base_url: str) -> str:
