@@ -14,11 +14,24 @@ FTS_NAMES = frozenset({"event_fts", "post_fts", "ix_event_fts", "ix_post_fts"})
 FTS_PREFIXES = ("event_fts", "post_fts")
 PG_CONFIG = "echofed_fr"
 
-EVENT_TEXT = (
-    "coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(city, '') || ' ' "
-    "|| coalesce(category, '') || ' ' || coalesce(CAST(tags AS TEXT), '')"
-)
-POST_TEXT = "coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(CAST(tags AS TEXT), '')"
+EVENT_COLUMNS = ("title", "summary", "city", "category", "tags")
+POST_COLUMNS = ("title", "summary", "tags")
+
+
+def document(columns: tuple[str, ...], table: str | None = None) -> str:
+    """The text PostgreSQL indexes for a row: the columns joined by spaces (``tags`` as its JSON
+    text). With ``table`` the columns are qualified, for queries that join other tables; the
+    expression is the same to PostgreSQL, so the GIN index still answers it."""
+    prefix = f"{table}." if table else ""
+    parts = [
+        f"coalesce(CAST({prefix}{c} AS TEXT), '')" if c == "tags" else f"coalesce({prefix}{c}, '')"
+        for c in columns
+    ]
+    return " || ' ' || ".join(parts)
+
+
+EVENT_TEXT = document(EVENT_COLUMNS)
+POST_TEXT = document(POST_COLUMNS)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -45,9 +58,7 @@ def _sqlite_statements(table: str, columns: tuple[str, ...]) -> list[str]:
     ]
 
 
-SQLITE_UP = _sqlite_statements(
-    "event", ("title", "summary", "city", "category", "tags")
-) + _sqlite_statements("post", ("title", "summary", "tags"))
+SQLITE_UP = _sqlite_statements("event", EVENT_COLUMNS) + _sqlite_statements("post", POST_COLUMNS)
 SQLITE_DOWN = [
     f"DROP TRIGGER IF EXISTS {t}_fts_{s}" for t in ("event", "post") for s in ("ai", "ad", "au")
 ] + ["DROP TABLE IF EXISTS event_fts", "DROP TABLE IF EXISTS post_fts"]

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.queries.agenda import LIGHT, Part, in_part
 from storage.tables import Actor, Event, Place, Post
 
 
@@ -36,21 +37,28 @@ async def upcoming_events(
     actor_id: int | None = None,
     hidden_origins: Sequence[str] = (),
 ) -> list[tuple[Event, Actor]]:
-    """Events not yet over, soonest first, with their organiser; none from ``hidden_origins``."""
-    query = (
-        select(Event, Actor)
-        .join(Actor, col(Actor.id) == Event.actor_id)
-        .where(
-            col(Event.deleted_at).is_(None),
-            Event.visibility == "public",
-            or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now),
-            outside_origins(hidden_origins),
+    """Events not yet over, soonest first, with their organiser; none from ``hidden_origins``.
+    Read as the agenda reads them: those under way, then those to come (two index ranges)."""
+    found: list[tuple[Event, Actor]] = []
+    for part in Part:
+        query = (
+            select(Event, Actor)
+            .join(Actor, col(Actor.id) == Event.actor_id)
+            .where(
+                col(Event.deleted_at).is_(None),
+                Event.visibility == "public",
+                in_part(part, now),
+                outside_origins(hidden_origins),
+            )
+            .options(*LIGHT)
         )
-    )
-    if actor_id is not None:
-        query = query.where(Event.actor_id == actor_id)
-    query = query.order_by(col(Event.starts_at), col(Event.id)).limit(limit)
-    return [(e, a) for e, a in (await session.exec(query)).all()]
+        if actor_id is not None:
+            query = query.where(Event.actor_id == actor_id)
+        query = query.order_by(col(Event.starts_at), col(Event.id)).limit(limit - len(found))
+        found.extend((e, a) for e, a in (await session.exec(query)).all())
+        if len(found) >= limit:
+            break
+    return found
 
 
 async def count_events(session: AsyncSession, *, local: bool | None = None) -> int:

@@ -21,7 +21,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.fulltext import EVENT_TEXT, PG_CONFIG, POST_TEXT
+from storage.fulltext import EVENT_COLUMNS, PG_CONFIG, POST_COLUMNS, document
+from storage.queries.agenda import LIGHT, Part, in_part
 from storage.tables import Actor, Event, Post, Visibility
 
 MAX_WORDS = 8
@@ -158,24 +159,47 @@ def fts_terms(words: list[str]) -> list[str]:
     return terms[:MAX_WORDS]
 
 
-def _matches(session: AsyncSession, table: str, words: list[str]) -> Any:
-    """Ids of rows whose full-text index holds every word as a prefix (FTS5 on SQLite, the
-    ``echofed_fr`` configuration on PostgreSQL)."""
+def _matching(session: AsyncSession, table: str, words: list[str]) -> Any:
+    """A condition keeping rows whose full-text index holds every word as a prefix (FTS5 on
+    SQLite, the ``echofed_fr`` configuration on PostgreSQL); ``None`` when no word is left.
+
+    PostgreSQL tests the expression on the row itself, so the planner can choose between the GIN
+    index and reading in agenda order and stopping early; ``id IN (SELECT … @@ …)`` forced a
+    bitmap of every match, lossy beyond ``work_mem``, then a recheck of each row."""
     terms = fts_terms(words)
     if not terms:
         return None
-    bind = session.get_bind()
-    if bind.dialect.name == "sqlite":
-        query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
-        return text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_{table}").bindparams(
-            **{f"fts_{table}": query}
-        )
-    document = EVENT_TEXT if table == "event" else POST_TEXT
+    row_id = col(Event.id) if table == "event" else col(Post.id)
+    if session.get_bind().dialect.name == "sqlite":
+        return row_id.in_(_fts5_rowids(table, terms))
+    columns = EVENT_COLUMNS if table == "event" else POST_COLUMNS
     query = " & ".join(f"{t}:*" for t in terms)
     return text(
-        f"SELECT id FROM {table} WHERE to_tsvector('{PG_CONFIG}', {document}) "
+        f"to_tsvector('{PG_CONFIG}', {document(columns, table)}) "
         f"@@ to_tsquery('{PG_CONFIG}', :fts_{table})"
     ).bindparams(**{f"fts_{table}": query})
+
+
+def _fts5_query(terms: list[str]) -> str:
+    return " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+
+
+def _fts5_rowids(table: str, terms: list[str]) -> Any:
+    return text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :fts_{table}").bindparams(
+        **{f"fts_{table}": _fts5_query(terms)}
+    )
+
+
+async def _fts5_count(session: AsyncSession, terms: list[str]) -> int:
+    statement = text("SELECT count(*) FROM event_fts WHERE event_fts MATCH :q")
+    connection = await session.connection()
+    return int((await connection.execute(statement, {"q": _fts5_query(terms)})).scalar_one())
+
+
+# Below this many FTS5 matches SQLite reads them all and sorts (a few ms); above it, reading in
+# agenda order and stopping at the limit is cheaper (205,000 matches: 1.2 s sorted, 0.17 s read
+# in order). Counting them costs ≈ 30 ms at 200,000.
+FEW_MATCHES = 5000
 
 
 async def search_events(
@@ -183,29 +207,47 @@ async def search_events(
 ) -> list[tuple[Event, Actor]]:
     """Public events whose title, summary, city or tags hold every word; coming ones first
     (soonest first), then past ones (latest first)."""
-    if not words:
-        return []
-    matching = _matches(session, "event", words)
+    matching = _matching(session, "event", words) if words else None
     if matching is None:
         return []
-    coming = or_(col(Event.ends_at) >= now, col(Event.starts_at) >= now)
-    query = (
+    limit = max(1, min(limit, MAX_RESULTS))
+    base = (
         select(Event, Actor)
         .join(Actor, col(Actor.id) == Event.actor_id)
-        .where(
-            col(Event.deleted_at).is_(None),
-            Event.visibility == Visibility.PUBLIC,
-            col(Event.id).in_(matching),
-        )
-        .order_by(
+        .where(col(Event.deleted_at).is_(None), Event.visibility == Visibility.PUBLIC, matching)
+        .options(*LIGHT)
+    )
+    if session.get_bind().dialect.name == "sqlite" and (
+        await _fts5_count(session, fts_terms(words)) <= FEW_MATCHES
+    ):
+        coming = in_part(None, now)
+        query = base.order_by(
             case((coming, 0), else_=1),
             case((coming, Event.starts_at), else_=None),
+            case((coming, Event.id), else_=None),
             col(Event.starts_at).desc(),
-            col(Event.id),
+            col(Event.id).desc(),
         )
-        .limit(max(1, min(limit, MAX_RESULTS)))
-    )
-    return [(e, a) for e, a in (await session.exec(query)).all()]
+        return [(e, a) for e, a in (await session.exec(query.limit(limit))).all()]
+    # Three index ranges in the result's order, each stopping at the limit.
+    ranges = [
+        (in_part(Part.RUNNING, now), (col(Event.starts_at), col(Event.id))),
+        (in_part(Part.UPCOMING, now), (col(Event.starts_at), col(Event.id))),
+        (
+            and_(
+                col(Event.starts_at) < now,
+                or_(col(Event.ends_at) < now, col(Event.ends_at).is_(None)),
+            ),
+            (col(Event.starts_at).desc(), col(Event.id).desc()),
+        ),
+    ]
+    found: list[tuple[Event, Actor]] = []
+    for condition, order in ranges:
+        query = base.where(condition).order_by(*order).limit(limit - len(found))
+        found.extend((e, a) for e, a in (await session.exec(query)).all())
+        if len(found) >= limit:
+            break
+    return found
 
 
 async def search_posts(
@@ -214,7 +256,7 @@ async def search_posts(
     """Articles, resources, offers and calls whose title, summary or tags hold every word."""
     if not words:
         return []
-    matching = _matches(session, "post", words)
+    matching = _matching(session, "post", words)
     if matching is None:
         return []
     query = (
@@ -223,7 +265,7 @@ async def search_posts(
         .where(
             col(Post.deleted_at).is_(None),
             col(Post.kind).in_(SEARCHABLE_POST_KINDS),
-            col(Post.id).in_(matching),
+            matching,
         )
         .order_by(col(Post.published_at).desc(), col(Post.id).desc())
         .limit(max(1, min(limit, MAX_RESULTS)))

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import JSONType, UTCDateTime, utcnow
@@ -69,7 +69,26 @@ class Place(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_event_upcoming", "deleted_at", "starts_at", "id"),
+        # The agenda reads events not yet ended in two index ranges that can stop early (see
+        # storage.queries.agenda): upcoming ones in (starts_at, id) order, with the coordinates
+        # so the map's box is tested inside the index, and the few already running by ends_at.
+        Index(
+            "ix_event_agenda",
+            "starts_at",
+            "id",
+            "latitude",
+            "longitude",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_event_running",
+            "ends_at",
+            "starts_at",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_event_lat_lon", "latitude", "longitude"),
         Index("ix_event_updated_at", "updated_at"),
         Index("ix_event_published_at", "published_at"),

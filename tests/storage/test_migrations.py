@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage.engine import make_engine
 from storage.migrate import current_revision, head_revision, pending_model_changes, upgrade
@@ -54,7 +54,31 @@ async def test_agenda_and_federation_indexes_exist(db: Db, name: str) -> None:
         indexes = await connection.run_sync(lambda c: inspect(c).get_indexes(name))
     columns = {tuple(i["column_names"]) for i in indexes}
     if name == "event":
-        assert ("deleted_at", "starts_at", "id") in columns
+        assert ("starts_at", "id", "latitude", "longitude") in columns
+        assert ("ends_at", "starts_at", "id") in columns
         assert ("latitude", "longitude") in columns
     else:
         assert ("public_key_id",) in columns
+
+
+async def test_agenda_indexes_leave_deleted_events_out(db: Db) -> None:
+    """Both agenda indexes are partial: the queries that read them say ``deleted_at IS NULL``."""
+    if db.engine.dialect.name == "sqlite":
+        statement = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event'"
+    else:
+        statement = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'event'"
+    async with db.engine.connect() as connection:
+        definitions = dict((await connection.execute(text(statement))).all())
+    for name in ("ix_event_agenda", "ix_event_running"):
+        assert "deleted_at IS NULL" in definitions[name]
+    assert "ix_event_upcoming" not in definitions
+
+
+async def test_postgresql_plans_each_statement_for_its_values(pg_database: str) -> None:
+    engine = make_engine(pg_database)
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert mode == "force_custom_plan"
