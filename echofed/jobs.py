@@ -34,7 +34,16 @@ ARQ_QUEUE = "echofed:jobs"
 ARQ_JOB_TIMEOUT = 300
 ARQ_IN_PROGRESS_SECONDS = ARQ_JOB_TIMEOUT + 10  # arq's hold on a started job id
 SWEEP_SECONDS = 5
-ENQUEUE_CHUNK = 100  # jobs looked up in one Redis round trip, then enqueued concurrently
+ENQUEUE_CHUNK = 500  # jobs looked up in one Redis round trip, then queued in another
+# What arq's enqueue_job does inside its WATCH/MULTI, as one atomic step: queue the job unless
+# a job or a kept result already has its id. KEYS: job key, result key, queue; ARGV: job id,
+# score (ms), expiry (ms), serialized job.
+_ENQUEUE_SCRIPT = """
+if redis.call('exists', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('psetex', KEYS[1], ARGV[3], ARGV[4])
+redis.call('zadd', KEYS[3], ARGV[2], ARGV[1])
+return 1
+"""
 DELIVERY_BATCH = 16  # new deliveries per job
 
 JOB_SECONDS = Histogram(
@@ -218,9 +227,14 @@ class ArqScheduler:
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
 
     async def enqueue_many(self, job: str, items: list[tuple[int, str]]) -> None:
-        """Schedule ``job`` for each (argument, key) not already queued: one round trip to
-        learn which keys Redis holds, then the missing jobs (and the twins of abandoned ones)."""
-        from arq.constants import in_progress_key_prefix, job_key_prefix
+        """Schedule ``job`` for each (argument, key) not already queued, in two Redis round trips
+        per chunk whatever its size: one to learn which keys Redis holds (and which of them
+        were abandoned by a dead worker), one that queues the missing jobs. arq's own
+        ``enqueue_job`` costs about five round trips per job (WATCH, EXISTS, MULTI…EXEC); here
+        each job is queued by a script that does the same check and writes atomically, so a
+        job queued meanwhile by another process is not queued twice."""
+        from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+        from arq.jobs import serialize_job
 
         try:
             for start in range(0, len(items), ENQUEUE_CHUNK):
@@ -230,15 +244,27 @@ class ArqScheduler:
                         pipe.exists(job_key_prefix + key)
                         pipe.pttl(in_progress_key_prefix + key)
                     known = await pipe.execute()
-                calls = []
+                wanted: list[tuple[int, str]] = []
                 for n, (arg, key) in enumerate(chunk):
                     exists, remaining_ms = known[2 * n], known[2 * n + 1]
                     if not exists:
-                        calls.append(self.pool.enqueue_job(job, arg, _job_id=key, _queue_name=ARQ_QUEUE))
+                        wanted.append((arg, key))
                     elif (twin := self._twin_key(key, remaining_ms)) is not None:
                         log.warning("job presumed abandoned, queued again", extra={"job": key})
-                        calls.append(self.pool.enqueue_job(job, arg, _job_id=twin, _queue_name=ARQ_QUEUE))
-                await asyncio.gather(*calls)
+                        wanted.append((arg, twin))
+                if not wanted:
+                    continue
+                now_ms = int(time.time() * 1000)
+                script = self.pool.register_script(_ENQUEUE_SCRIPT)
+                async with self.pool.pipeline(transaction=False) as pipe:
+                    for arg, key in wanted:
+                        payload = serialize_job(job, (arg,), {}, None, now_ms, serializer=self.pool.job_serializer)
+                        await script(
+                            keys=[job_key_prefix + key, result_key_prefix + key, ARQ_QUEUE],
+                            args=[key, now_ms, self.pool.expires_extra_ms, payload],
+                            client=pipe,
+                        )
+                    await pipe.execute()
         except Exception as exc:  # noqa: BLE001  (Redis down: the sweep re-queues from the database later)
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from federation.batching import Batcher, shared
 from federation.client import PostOutcome, Signer
 from federation.context import Federation
 from federation.retry import Decision, Verdict, decide
@@ -359,69 +360,20 @@ def _reached(outcome: PostOutcome) -> bool:
     return outcome.status is not None and outcome.status < 500 and outcome.status not in (408, 429)
 
 
-class _Batcher:
-    """Gathers the items that concurrent jobs submit within a few milliseconds and runs them
-    together: one transaction for many deliveries instead of one each."""
-
-    def __init__(
-        self, fed: Federation, run: Callable[[list[Any]], Awaitable[dict[Any, Any]]],
-        key: Callable[[Any], Any],
-    ) -> None:
-        self.fed, self.loop = fed, asyncio.get_running_loop()
-        self._run, self._key = run, key
-        self._waiting: list[tuple[Any, asyncio.Future[Any]]] = []
-        self._timer: asyncio.TimerHandle | None = None
-
-    async def submit(self, item: Any) -> Any:
-        future: asyncio.Future[Any] = self.loop.create_future()
-        self._waiting.append((item, future))
-        if len(self._waiting) >= BATCH_MAX:
-            self._flush()
-        elif self._timer is None:
-            self._timer = self.loop.call_later(BATCH_WAIT, self._flush)
-        return await future
-
-    def _flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        waiting, self._waiting = self._waiting, []
-        if waiting:
-            task = self.loop.create_task(self._settle(waiting))
-            _BACKGROUND.add(task)
-            task.add_done_callback(_BACKGROUND.discard)
-
-    async def _settle(self, waiting: list[tuple[Any, asyncio.Future[Any]]]) -> None:
-        try:
-            results = await self._run([item for item, _ in waiting])
-        except BaseException as exc:
-            for _, future in waiting:
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for item, future in waiting:
-            if not future.done():
-                future.set_result(results.get(self._key(item)))
-
-
 BATCH_MAX = 64
 BATCH_WAIT = 0.02  # seconds: a little latency buys far fewer transactions
-_BACKGROUND: set[asyncio.Task[None]] = set()
-_BATCHERS: weakref.WeakKeyDictionary[Any, tuple[_Batcher, _Batcher]] = weakref.WeakKeyDictionary()
-
-
-def _batchers(fed: Federation) -> tuple[_Batcher, _Batcher]:
-    """This process's batchers for ``fed`` (kept per session factory, for this event loop)."""
-    found = _BATCHERS.get(fed.sessions)
-    loop = asyncio.get_running_loop()
-    if found is None or found[0].fed is not fed or found[0].loop is not loop:
-        found = _BATCHERS[fed.sessions] = (
-            _Batcher(fed, lambda ids: _claim_many(fed, ids), key=lambda i: i),
-            _Batcher(fed, lambda attempts: _record_many(fed, attempts), key=lambda a: a.claim.row.id),
-        )
-    return found
+def _batchers(fed: Federation) -> tuple[Batcher[int, int], Batcher[_Attempt, int]]:
+    """This process's batchers: the deliveries running at the same moment share their claim and
+    their record transactions."""
+    return (
+        shared(fed, "delivery-claims", lambda: Batcher(
+            lambda ids: _claim_many(fed, ids), key=lambda i: i, max_size=BATCH_MAX, wait=BATCH_WAIT,
+        )),
+        shared(fed, "delivery-records", lambda: Batcher(
+            lambda attempts: _record_many(fed, attempts), key=lambda a: a.claim.row.id,
+            max_size=BATCH_MAX, wait=BATCH_WAIT,
+        )),
+    )
 
 
 _SLOTS: weakref.WeakKeyDictionary[Any, tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = (

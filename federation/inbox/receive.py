@@ -21,16 +21,17 @@ from starlette.responses import JSONResponse, Response
 
 from federation import signatures
 from federation.actors import ActorUnavailable, actor_for_key, instance_signer
+from federation.batching import Batcher, shared
 from federation.client import FetchError
 from federation.context import Federation
-from federation.delivery import host_answered
+from federation.delivery import enqueue_all, host_answered
 from federation.fetch import fetch_object
 from federation.vocab.activities import ActivityData, InvalidActivity, host_of, parse_activity
 from federation.vocab.jsonld import id_of
 from storage.columns import utcnow
 from storage.queries.actors import actor_by_key_id, actor_by_uri, local_actor
 from storage.queries.federation import domain_health, insert_inbox_item
-from storage.queries.inbox import inbox_context, store_inbox_item
+from storage.queries.inbox import inbox_context, store_inbox_items
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor
 
@@ -232,8 +233,27 @@ async def _store_known(
         if context.signer_uri != activity.actor or not verifies(parsed, context.signer_key_pem):
             return None
         check_origin(activity)
-        item_id = await store_inbox_item(connection, _item_values(activity, parsed.key_id, context.recipient_id))
+    # The connection is back in the pool; the INSERT is shared with the requests that arrive
+    # at the same moment (one statement and one Redis round trip for all of them).
+    writer = shared(fed, "inbox-items", lambda: Batcher(
+        lambda items: _store_and_queue(fed, items), key=lambda values: values["activity_id"],
+        max_size=WRITE_BATCH,
+    ))
+    item_id = await writer.submit(_item_values(activity, parsed.key_id, context.recipient_id))
     return item_id, context.host_failing
+
+
+WRITE_BATCH = 128
+
+
+async def _store_and_queue(fed: Federation, items: list[dict[str, Any]]) -> dict[str, int]:
+    """Store activities once each in one autocommit INSERT, then queue a job for each new row.
+    Their senders get 202 only after both (a lost job is found again by the sweep)."""
+    async with fed.sessions() as session:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        stored = await store_inbox_items(connection, items)
+    await enqueue_all(fed, "process_inbox", [(i, f"inbox:{i}") for i in sorted(stored.values())])
+    return stored
 
 
 async def _careful(
@@ -314,11 +334,10 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
     stored = None if parsed is None else await _store_known(fed, activity, parsed, recipient)
     if stored is None:
         activity, item_id, revive_host = await _careful(fed, request, body, activity, recipient)
+        if item_id is not None:
+            await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
     else:
-        item_id, revive_host = stored
+        item_id, revive_host = stored  # stored and queued together with concurrent requests
     if revive_host:
         await host_answered(fed, activity.actor_host)
-    if item_id is None:
-        return Response(status_code=202)
-    await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
     return Response(status_code=202)

@@ -120,6 +120,28 @@ _INSERTS = {
 }
 
 
+_MANY = {
+    name: insert(_items)
+    .values({column: bindparam(column, type_=_items.c[column].type) for column in _COLUMNS})
+    .on_conflict_do_nothing(index_elements=["activity_id"])
+    .returning(_items.c.id, _items.c.activity_id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+async def store_inbox_items(connection: AsyncConnection, items: list[dict[str, Any]]) -> dict[str, int]:
+    """Store received activities once each, in one statement (SQLAlchemy sends an executemany
+    with RETURNING as multi-row INSERTs); returns the new rows' ids by activity id. An id
+    already recorded, or repeated in ``items``, is stored once and the first one wins."""
+    first: dict[str, dict[str, Any]] = {}
+    for values in items:
+        first.setdefault(values["activity_id"], values)
+    if not first:
+        return {}
+    result = await connection.execute(_MANY[connection.dialect.name], list(first.values()))
+    return {str(activity_id): int(item_id) for item_id, activity_id in result.all()}
+
+
 async def store_inbox_item(connection: AsyncConnection, values: dict[str, Any]) -> int | None:
     """Store a received activity once; None when its id was already recorded."""
     statement = _INSERTS[connection.dialect.name]

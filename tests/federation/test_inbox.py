@@ -300,3 +300,36 @@ async def age_cached_actor(db: Db, uri: str) -> None:
         assert actor.fetched_at is not None
         actor.fetched_at -= timedelta(minutes=5)
         session.add(actor)
+
+
+async def test_concurrent_activities_are_each_stored_once_and_queued(
+    db: Db, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    """Requests arriving together share one INSERT and one Redis round trip: every distinct
+    activity is stored once and queued (the worker takes each out of "received" long before
+    the sweep would find it), including one sent twice at the same moment; every sender gets
+    202."""
+    with make_client(db, sweep_seconds=300) as client:
+        await _post_together(db, client, origin)
+
+
+async def _post_together(db: Db, client: TestClient, origin: RemoteOrigin) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    alice = origin.actor("alice")
+    # Likes of objects we don't have: processed without any network traffic.
+    activities = [{"@context": AS, "id": f"{alice.uri}/likes/{n}", "type": "Like", "actor": alice.uri,
+                   "object": f"{TEST_BASE_URL}/notes/{n}"} for n in range(41)]
+    assert post(client, alice, activities.pop(0)).status_code == 202  # the key is now known
+    sent = activities + activities[:10]  # ten of them twice, concurrently
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda a: post(client, alice, a).status_code, sent))
+    assert statuses == [202] * len(sent)
+    stored = await rows(db, InboxItem)
+    assert sorted(i.activity_id for i in stored) == sorted([f"{alice.uri}/likes/0"] + [a["id"] for a in activities])
+
+    async def all_taken_up() -> bool:
+        return await count(db, InboxItem, InboxItem.state == InboxState.RECEIVED) == 0
+
+    await wait_until(all_taken_up, what="every stored activity processed", timeout=20)
+    assert {i.attempts for i in await rows(db, InboxItem)} == {1}

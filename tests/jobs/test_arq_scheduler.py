@@ -54,3 +54,27 @@ async def test_enqueue_many_asks_redis_once_and_adds_only_what_is_missing() -> N
     finally:
         await scheduler.close()
         flush_redis(url)
+
+
+async def test_jobs_queued_in_bulk_are_what_arq_itself_would_queue() -> None:
+    """``enqueue_many`` writes jobs without arq's ``enqueue_job``: arq must read them back as its
+    own (function, argument, queue, expiry), and treat their ids as taken."""
+    from arq.jobs import Job, JobStatus
+
+    url = fresh_redis(12)
+    scheduler = await open_arq_scheduler(url)
+    try:
+        pool = scheduler.pool
+        await scheduler.enqueue_many("process_inbox", [(41, "inbox:41"), (42, "inbox:42")])
+        for item_id in (41, 42):
+            job = Job(f"inbox:{item_id}", pool, _queue_name=ARQ_QUEUE)
+            assert await job.status() is JobStatus.queued
+            info = await job.info()
+            assert info is not None and (info.function, info.args, info.kwargs) == ("process_inbox", (item_id,), {})
+            assert 0 < await pool.pttl(f"arq:job:inbox:{item_id}") <= pool.expires_extra_ms
+        assert await pool.enqueue_job("process_inbox", 41, _job_id="inbox:41", _queue_name=ARQ_QUEUE) is None
+        await scheduler.enqueue_many("process_inbox", [(41, "inbox:41")])
+        assert await pool.zcard(ARQ_QUEUE) == 2
+    finally:
+        await scheduler.close()
+        flush_redis(url)
