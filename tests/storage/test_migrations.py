@@ -79,6 +79,7 @@ async def test_postgresql_plans_each_statement_for_its_values(pg_database: str) 
     try:
         async with engine.connect() as connection:
             mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
+            jit = (await connection.execute(text("SHOW jit"))).scalar_one()
     finally:
         await engine.dispose()
-    assert mode == "force_custom_plan"
+    assert (mode, jit) == ("force_custom_plan", "off")
