@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, Text, UniqueConstraint, false
+from sqlalchemy import Index, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.columns import JSONType, UTCDateTime, utcnow
@@ -19,12 +19,18 @@ class FollowState(StrEnum):
 
 
 class Follow(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("follower_id", "followed_id"),)
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followed_id"),
+        # An actor's followers in id order: the fan-out reads them a thousand at a time by
+        # keyset, each batch an index range (with followed_id alone, every batch sorted all
+        # the followers left: 17-23 s for 100,000 of them).
+        Index("ix_follow_followed_id_id", "followed_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uri: str = Field(sa_type=String(500), unique=True)
     follower_id: int = Field(foreign_key="actor.id", index=True, ondelete="CASCADE")
-    followed_id: int = Field(foreign_key="actor.id", index=True, ondelete="CASCADE")
+    followed_id: int = Field(foreign_key="actor.id", ondelete="CASCADE")
     state: str = Field(default=FollowState.PENDING, sa_type=String(16), index=True)
     show_on_home: bool = True
     # A relay subscription: a Follow of Public, and our public activities go through the relay.

@@ -48,7 +48,7 @@ async def test_models_match_migrations(db: Db) -> None:
     assert await pending_model_changes(db.engine) == []
 
 
-@pytest.mark.parametrize("name", ["actor", "event"])
+@pytest.mark.parametrize("name", ["actor", "event", "follow"])
 async def test_agenda_and_federation_indexes_exist(db: Db, name: str) -> None:
     async with db.engine.connect() as connection:
         indexes = await connection.run_sync(lambda c: inspect(c).get_indexes(name))
@@ -57,6 +57,8 @@ async def test_agenda_and_federation_indexes_exist(db: Db, name: str) -> None:
         assert ("starts_at", "id", "latitude", "longitude") in columns
         assert ("ends_at", "starts_at", "id") in columns
         assert ("latitude", "longitude") in columns
+    elif name == "follow":
+        assert ("followed_id", "id") in columns and ("followed_id",) not in columns
     else:
         assert ("public_key_id",) in columns
 
