@@ -45,6 +45,7 @@ redis.call('zadd', KEYS[3], ARGV[2], ARGV[1])
 return 1
 """
 DELIVERY_BATCH = 16  # new deliveries per job
+STOP_GRACE_SECONDS = 10.0  # how long the embedded runner lets jobs under way finish at shutdown
 
 JOB_SECONDS = Histogram(
     "echofed_job_seconds", "Job run time", ["job"],
@@ -145,6 +146,7 @@ class EmbeddedRunner:
         self._fed: Federation | None = None
         self._idle = asyncio.Event()
         self._busy = 0
+        self._running: set[asyncio.Future[str]] = set()
 
     async def enqueue(
         self, job: str, *args: Any, key: str | None = None, defer_until: datetime | None = None
@@ -171,7 +173,7 @@ class EmbeddedRunner:
             if key is not None:
                 self._queued.discard(key)
             try:
-                await run_job(self._fed, job, *args)
+                await self._finishing(run_job(self._fed, job, *args))
             except Exception:  # noqa: BLE001, S110  (logged by run_job; the row keeps the truth)
                 pass
             finally:
@@ -182,19 +184,38 @@ class EmbeddedRunner:
 
     async def _sweeper(self) -> None:
         assert self._fed is not None
-        await sweep_forever(self._fed, self.sweep_seconds)
+        while True:
+            with contextlib.suppress(Exception):  # logged by run_job; the next sweep tries again
+                await self._finishing(run_job(self._fed, "sweep"))
+            await asyncio.sleep(self.sweep_seconds)
+
+    async def _finishing(self, work: Awaitable[str]) -> str:
+        """Run a job so that stopping the runner lets it finish (see :meth:`stop`)."""
+        task = asyncio.ensure_future(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return await asyncio.shield(task)
 
     async def drain(self, timeout: float = 30) -> None:
         """Wait until the queue is empty and no job runs (tests and shutdown)."""
         await asyncio.wait_for(self._queue.join(), timeout)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop taking jobs, give those under way ``grace`` seconds to finish, cancel the rest.
+        (Cancelled mid-statement, a job would leave its row leased until the sweep of another
+        process, and an SQLite driver thread answering a loop that no longer runs.)"""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        if self._running:
+            _done, late = await asyncio.wait(set(self._running), timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
 
 
 class ArqScheduler:

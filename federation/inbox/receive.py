@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ from federation.vocab.jsonld import id_of
 from storage.columns import utcnow
 from storage.queries.actors import actor_by_key_id, actor_by_uri, local_actor
 from storage.queries.federation import domain_health, insert_inbox_item
-from storage.queries.inbox import inbox_context, store_inbox_items
+from storage.queries.inbox import InboxContext, InboxQuestion, inbox_contexts, store_inbox_items
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor
 
@@ -211,49 +212,68 @@ async def _store(
     return item_id, health is not None and (not health.available or health.failing_since is not None)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Known:
+    """One POST on the common path, waiting for its batch."""
+
+    activity: ActivityData
+    parsed: signatures.SignatureRequest
+    question: InboxQuestion
+
+
 async def _store_known(
     fed: Federation, activity: ActivityData, parsed: signatures.SignatureRequest, recipient: str | None,
 ) -> tuple[int | None, bool] | None:
-    """The common case in one SELECT and one INSERT on one connection, without a transaction
-    (autocommit spares BEGIN and COMMIT; SQLite holds its write lock only for the INSERT): a
-    known signer, who is the activity's actor, whose stored key verifies. Refusals are raised
-    here too; None sends anything else (an unknown or rotated key, a forwarded activity) to
-    :func:`_careful`, which may fetch from the network."""
-    domains = sorted(set(block_domains(activity.actor)) | set(block_domains(parsed.key_id)))
-    async with fed.sessions() as session:
-        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        context = await inbox_context(
-            connection, recipient=recipient, actor_uri=activity.actor, domains=domains,
-            key_id=parsed.key_id, host=activity.actor_host,
-        )
-        if recipient is not None and context.recipient_id is None:
-            raise Refused(404, "no such actor")
-        if context.blocked:
-            raise Refused(403, "actor or domain blocked")
-        if context.signer_uri != activity.actor or not verifies(parsed, context.signer_key_pem):
-            return None
-        check_origin(activity)
-    # The connection is back in the pool; the INSERT is shared with the requests that arrive
-    # at the same moment (one statement and one Redis round trip for all of them).
-    writer = shared(fed, "inbox-items", lambda: Batcher(
-        lambda items: _store_and_queue(fed, items), key=lambda values: values["activity_id"],
-        max_size=WRITE_BATCH,
+    """The common case: a known signer, who is the activity's actor, whose stored key verifies.
+    The POSTs arriving at the same moment are looked up, checked, stored and queued together
+    (see :func:`_store_batch`). Refusals are raised here too; None sends anything else (an
+    unknown or rotated key, a forwarded activity) to :func:`_careful`, which may fetch from the
+    network."""
+    domains = tuple(sorted(set(block_domains(activity.actor)) | set(block_domains(parsed.key_id))))
+    question = InboxQuestion(recipient, activity.actor, domains, parsed.key_id, activity.actor_host)
+    batcher = shared(fed, "inbox", lambda: Batcher(
+        lambda batch: _store_batch(fed, batch), key=id, max_size=WRITE_BATCH,
     ))
-    item_id = await writer.submit(_item_values(activity, parsed.key_id, context.recipient_id))
-    return item_id, context.host_failing
+    answer = await batcher.submit(_Known(activity, parsed, question))
+    if isinstance(answer, Refused):
+        raise answer
+    return answer  # type: ignore[no-any-return]
 
 
 WRITE_BATCH = 128
 
 
-async def _store_and_queue(fed: Federation, items: list[dict[str, Any]]) -> dict[str, int]:
-    """Store activities once each in one autocommit INSERT, then queue a job for each new row.
-    Their senders get 202 only after both (a lost job is found again by the sweep)."""
+async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
+    """Look up what the POSTs need (four statements), check each one, store the accepted ones
+    in one autocommit INSERT and queue a job for each new row (one Redis round trip). Each POST
+    gets a refusal, None (the careful path) or (its row id or None for a duplicate, whether its
+    host must be revived); its sender gets 202 only after its row is stored and queued (a lost
+    job is found again by the sweep)."""
+    answers: dict[int, Any] = {}
+    accepted: list[tuple[_Known, InboxContext, dict[str, Any]]] = []
     async with fed.sessions() as session:
         connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        stored = await store_inbox_items(connection, items)
+        contexts = await inbox_contexts(connection, [known.question for known in batch])
+        for known, context in zip(batch, contexts, strict=True):
+            try:
+                if known.question.recipient is not None and context.recipient_id is None:
+                    raise Refused(404, "no such actor")
+                if context.blocked:
+                    raise Refused(403, "actor or domain blocked")
+                if context.signer_uri != known.activity.actor or not verifies(known.parsed, context.signer_key_pem):
+                    answers[id(known)] = None
+                    continue
+                check_origin(known.activity)
+            except Refused as refused:
+                answers[id(known)] = refused
+                continue
+            values = _item_values(known.activity, known.parsed.key_id, context.recipient_id)
+            accepted.append((known, context, values))
+        stored = await store_inbox_items(connection, [values for _, _, values in accepted])
     await enqueue_all(fed, "process_inbox", [(i, f"inbox:{i}") for i in sorted(stored.values())])
-    return stored
+    for known, context, values in accepted:
+        answers[id(known)] = (stored.get(values["activity_id"]), context.host_failing)
+    return answers
 
 
 async def _careful(

@@ -1,7 +1,8 @@
-"""The signature checks' hot path. For the inbox, two statements: everything a POST needs to
-know before it is accepted (the recipient, instance blocks, the signer's key, the sender host's
-health) in one SELECT, then the INSERT that stores the activity once by id. For a signed GET
-(authorized fetch), one SELECT: the signer's key and whether it or its domain is blocked.
+"""The signature checks' hot path. For the inbox, the POSTs that arrive together are answered
+together: everything they need to know before they are accepted (their recipients, instance
+blocks, the signers' keys, the sender hosts' health) in four statements, then one INSERT that
+stores the activities once each by id. For a signed GET (authorized fetch), one SELECT: the
+signer's key and whether it or its domain is blocked.
 
 Both are SQLAlchemy Core statements built once, run on a connection: the ORM's per-query work
 (building the statement, loading objects) cost several times the database round trip on this
@@ -39,26 +40,6 @@ def _signer(column: Any) -> Any:
     return select(column).where(_actor.public_key_id == bindparam("key_id")).limit(1).scalar_subquery()
 
 
-_CONTEXT = select(
-    select(_actor.id).where(
-        _actor.local == True,
-        func.lower(_actor.username) == bindparam("recipient"),
-        _actor.deleted_at.is_(None),
-    ).limit(1).scalar_subquery().label("recipient_id"),
-    select(literal(1)).where(
-        _block.actor_id.is_(None),
-        or_(_block.target_uri == bindparam("actor_uri"),
-            _block.target_domain.in_(bindparam("domains", expanding=True))),
-    ).limit(1).scalar_subquery().label("blocked"),
-    _signer(_actor.uri).label("signer_uri"),
-    _signer(_actor.public_key_pem).label("signer_key_pem"),
-    select(literal(1)).where(
-        _health.host == bindparam("host"),
-        or_(_health.available == false(), _health.failing_since.is_not(None)),
-    ).scalar_subquery().label("host_failing"),
-)
-
-
 @dataclass(frozen=True, slots=True)
 class SignerContext:
     blocked: bool  # the key's domain, or the actor owning the key, is blocked instance-wide
@@ -92,21 +73,72 @@ def domain_candidates(domains: list[str]) -> list[str]:
     return sorted(candidates)
 
 
-async def inbox_context(
-    connection: AsyncConnection, *, recipient: str | None, actor_uri: str, domains: list[str],
-    key_id: str, host: str,
-) -> InboxContext:
-    row = (await connection.execute(_CONTEXT, {
-        "recipient": (recipient or "").lower(), "actor_uri": actor_uri,
-        "domains": domain_candidates(domains), "key_id": key_id, "host": host,
-    })).one()
-    return InboxContext(
-        recipient_id=row.recipient_id if recipient is not None else None,
-        blocked=row.blocked is not None,
-        signer_uri=row.signer_uri,
-        signer_key_pem=row.signer_key_pem,
-        host_failing=row.host_failing is not None,
-    )
+@dataclass(frozen=True, slots=True)
+class InboxQuestion:
+    """What one POST needs to know: to whom (None: the shared inbox), from whom, the domains a
+    block would name (the actor's and the key's, see ``receive.block_domains``), the key, the
+    sender's host."""
+
+    recipient: str | None
+    actor_uri: str
+    domains: tuple[str, ...]
+    key_id: str
+    host: str
+
+
+_RECIPIENTS = select(func.lower(_actor.username), _actor.id).where(
+    _actor.local == True,
+    func.lower(_actor.username).in_(bindparam("names", expanding=True)),
+    _actor.deleted_at.is_(None),
+)
+_SIGNERS = select(_actor.public_key_id, _actor.uri, _actor.public_key_pem).where(
+    _actor.public_key_id.in_(bindparam("key_ids", expanding=True))
+).order_by(_actor.id)
+_BLOCKS = select(_block.target_uri, _block.target_domain).where(
+    _block.actor_id.is_(None),
+    or_(_block.target_uri.in_(bindparam("uris", expanding=True)),
+        _block.target_domain.in_(bindparam("domains", expanding=True))),
+)
+_FAILING = select(_health.host).where(
+    _health.host.in_(bindparam("hosts", expanding=True)),
+    or_(_health.available == false(), _health.failing_since.is_not(None)),
+)
+
+
+async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuestion]) -> list[InboxContext]:
+    """The answers for many POSTs at once, in their order: four statements whatever their
+    number (recipients, signers' keys, instance blocks, failing hosts)."""
+    names = sorted({q.recipient.lower() for q in questions if q.recipient is not None})
+    key_ids = sorted({q.key_id for q in questions})
+    uris = sorted({q.actor_uri for q in questions})
+    domains = sorted({d for q in questions for d in domain_candidates(list(q.domains))})
+    hosts = sorted({q.host for q in questions})
+    recipients: dict[str, int] = {}
+    if names:
+        recipients = {str(n): int(i) for n, i in await connection.execute(_RECIPIENTS, {"names": names})}
+    signers: dict[str, tuple[str, str | None]] = {}
+    for key_id, uri, pem in await connection.execute(_SIGNERS, {"key_ids": key_ids}):
+        signers.setdefault(key_id, (uri, pem))
+    blocked_uris: set[str] = set()
+    blocked_domains: set[str] = set()
+    for uri, domain in await connection.execute(_BLOCKS, {"uris": uris, "domains": domains}):
+        if uri is not None:
+            blocked_uris.add(uri)
+        if domain is not None:
+            blocked_domains.add(domain)
+    failing = {str(h) for (h,) in await connection.execute(_FAILING, {"hosts": hosts})}
+    answers = []
+    for q in questions:
+        signer_uri, signer_key_pem = signers.get(q.key_id, (None, None))
+        answers.append(InboxContext(
+            recipient_id=recipients.get(q.recipient.lower()) if q.recipient is not None else None,
+            blocked=q.actor_uri in blocked_uris
+            or not blocked_domains.isdisjoint(domain_candidates(list(q.domains))),
+            signer_uri=signer_uri,
+            signer_key_pem=signer_key_pem,
+            host_failing=q.host in failing,
+        ))
+    return answers
 
 
 _COLUMNS = ("activity_id", "type", "actor_uri", "key_id", "recipient_id", "body", "state",

@@ -1,6 +1,7 @@
-"""The inbox's one-statement look-up (storage.queries.inbox) answers what the readable queries
+"""The inbox's batched look-up (storage.queries.inbox) answers what the readable queries
 answer: recipient, instance blocks (actor, domain, parent domain; not a member's own block),
-the signer's key, and whether the sender's host is marked failing — on SQLite and PostgreSQL."""
+the signer's key, and whether the sender's host is marked failing — on SQLite and PostgreSQL;
+asked for many POSTs at once, it gives each the answer it would get alone."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from datetime import UTC, datetime
 
 from storage.queries.inbox import (
     InboxContext,
+    InboxQuestion,
     SignerContext,
-    inbox_context,
+    inbox_contexts,
     signer_context,
     store_inbox_item,
+    store_inbox_items,
 )
 from storage.queries.moderation import instance_blocks
 from storage.tables import Actor, Block, DomainHealth
@@ -26,8 +29,7 @@ async def context(db: Db, *, recipient: str | None = None, actor: str = ALICE,
                   host: str = "social.example.org") -> InboxContext:
     async with db.sessions() as session:
         connection = await session.connection()
-        found = await inbox_context(connection, recipient=recipient, actor_uri=actor,
-                                    domains=list(domains), key_id=key, host=host)
+        [found] = await inbox_contexts(connection, [InboxQuestion(recipient, actor, domains, key, host)])
         readable = await instance_blocks(session, actor_uris=[actor], domains=list(domains))
     assert found.blocked is (readable is not None)
     return found
@@ -75,6 +77,47 @@ async def test_a_failing_or_unavailable_host_is_noticed(db: Db) -> None:
         session.add(DomainHealth(host="flaky.test", failing_since=now))
     assert [(await context(db, host=h)).host_failing for h in
             ("social.example.org", "down.test", "flaky.test", "never.test")] == [False, True, True, False]
+
+
+async def test_many_questions_at_once_get_the_answers_they_get_alone(db: Db) -> None:
+    async with db.sessions() as session, session.begin():
+        session.add(Actor(uri=ALICE, username="alice", domain="social.example.org",
+                          inbox=f"{ALICE}/inbox", public_key_id=KEY, public_key_pem="PEM"))
+        session.add(Actor(uri="https://grandest.test/actors/musee", username="musee",
+                          domain="grandest.test", inbox="https://grandest.test/actors/musee/inbox", local=True))
+        session.add(Block(target_domain="blocked.example"))
+        session.add(Block(target_uri="https://other.test/troll"))
+        session.add(DomainHealth(host="down.test", available=False))
+    questions = [
+        InboxQuestion("musee", ALICE, ("social.example.org",), KEY, "social.example.org"),
+        InboxQuestion(None, ALICE, ("social.example.org",), KEY, "social.example.org"),
+        InboxQuestion("personne", ALICE, ("social.example.org",), KEY, "down.test"),
+        InboxQuestion(None, "https://a.blocked.example/u", ("a.blocked.example",), "https://a.blocked.example/u#k", "a.blocked.example"),
+        InboxQuestion("MUSEE", "https://other.test/troll", ("other.test",), "https://other.test/troll#k", "other.test"),
+        InboxQuestion(None, "https://other.test/fine", ("other.test",), KEY, "down.test"),
+    ]
+    async with db.sessions() as session:
+        connection = await session.connection()
+        together = await inbox_contexts(connection, questions)
+        alone = [(await inbox_contexts(connection, [q]))[0] for q in questions]
+    assert together == alone
+    assert [(c.recipient_id is not None, c.blocked, c.signer_uri, c.host_failing) for c in together] == [
+        (True, False, ALICE, False), (False, False, ALICE, False), (False, False, ALICE, True),
+        (False, True, None, False), (True, True, None, False), (False, False, ALICE, True),
+    ]
+
+
+async def test_activities_stored_together_once_each(db: Db) -> None:
+    def values(n: int) -> dict[str, object]:
+        return {"activity_id": f"https://social.example.org/a/{n}", "type": "Like", "actor_uri": ALICE,
+                "key_id": KEY, "recipient_id": None, "body": {"n": n}, "state": "received", "attempts": 0,
+                "received_at": datetime(2026, 11, 29, tzinfo=UTC)}
+
+    async with db.sessions() as session, session.begin():
+        first = await store_inbox_items(await session.connection(), [values(1), values(2), values(1)])
+        again = await store_inbox_items(await session.connection(), [values(2), values(3)])
+    assert set(first) == {"https://social.example.org/a/1", "https://social.example.org/a/2"}
+    assert list(again) == ["https://social.example.org/a/3"]
 
 
 async def test_an_activity_is_stored_once(db: Db) -> None:
