@@ -1,7 +1,8 @@
 """Group work that concurrent requests or jobs submit at the same moment into one transaction.
 
 Each caller awaits its own result; the batch runs when it is full, when ``wait`` has passed,
-or (with ``wait=0``) as soon as fewer than ``parallel`` batches are running. Under light load a
+or (with ``wait=0``) on the next turn of the event loop when fewer than ``parallel`` batches are
+running. Under light load a
 caller waits for nobody; under heavy load batches grow by themselves while the previous ones
 run, so a process pays one statement and one commit for many items instead of one each.
 """
@@ -40,7 +41,7 @@ class Batcher(Generic[Item, Key]):
         self._run, self._key = run, key
         self.max_size, self.wait, self.parallel = max_size, wait, parallel
         self._waiting: list[tuple[Item, asyncio.Future[Any]]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._running = 0
 
     async def submit(self, item: Item) -> Any:
@@ -51,8 +52,9 @@ class Batcher(Generic[Item, Key]):
         elif self.wait > 0:
             if self._timer is None:
                 self._timer = self.loop.call_later(self.wait, self._flush)
-        elif self._running < self.parallel:
-            self._flush()
+        elif self._running < self.parallel and self._timer is None:
+            # On the next turn of the loop, so that callers submitting in this one share it.
+            self._timer = self.loop.call_soon(self._flush)
         return await future
 
     def _flush(self) -> None:

@@ -32,6 +32,13 @@ async def test_a_lone_caller_does_not_wait_for_company() -> None:
     assert loop.time() - started < 0.5
 
 
+async def test_callers_of_one_turn_of_the_loop_share_one_batch() -> None:
+    recorder = Recorder(delay=0)
+    batcher = Batcher(recorder.run, key=lambda i: i)
+    assert await asyncio.gather(*(batcher.submit(i) for i in (1, 2, 3))) == [10, 20, 30]
+    assert recorder.batches == [[1, 2, 3]]
+
+
 async def test_callers_arriving_together_share_batches() -> None:
     recorder = Recorder()
     batcher = Batcher(recorder.run, key=lambda i: i, max_size=50, parallel=2)
