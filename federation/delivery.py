@@ -152,9 +152,9 @@ async def _expand_batch(
                 actor = await actor_by_uri(session, uri)
                 if actor is not None and not actor.local:
                     targets.append(actor.shared_inbox or actor.inbox)
-        batch: list[tuple[int, str]] = []
+        last_follow: int | None = None
         if fanout.followers_of is not None:
-            batch = await follower_inboxes_batch(
+            batch, last_follow = await follower_inboxes_batch(
                 session, fanout.followers_of, after_id=fanout.cursor,
                 limit=fed.config.fanout_batch,
             )
@@ -168,14 +168,14 @@ async def _expand_batch(
             due=now + hold if hold is not None else None,
         )
         planned.update(distinct)
-        if batch:
-            fanout.cursor = batch[-1][0]
+        if last_follow is not None:
+            fanout.cursor = last_follow
         else:
             fanout.state = FanoutState.DONE
             fanout.done_at = now
         fanout.lease_until = None
         session.add(fanout)
-    return created, bool(batch)
+    return created, last_follow is not None
 
 
 async def _mark_host(session: AsyncSession, fed: Federation, host: str, ok: bool, error: str | None) -> bool:

@@ -121,22 +121,30 @@ async def hidden_home_domains(session: AsyncSession, follower_id: int) -> list[s
 
 async def follower_inboxes_batch(
     session: AsyncSession, actor_id: int, *, after_id: int, limit: int
-) -> list[tuple[int, str]]:
-    """(follow id, preferred inbox) of remote followers: the shared inbox when there is one."""
-    inbox = func.coalesce(Actor.shared_inbox, Actor.inbox)
-    query = (
-        select(Follow.id, inbox)
-        .join(Actor, col(Actor.id) == Follow.follower_id)
-        .where(
-            Follow.followed_id == actor_id,
-            Follow.state == FollowState.ACCEPTED,
-            Actor.local == False,
-            col(Follow.id) > after_id,
-        )
+) -> tuple[list[tuple[int, str]], int | None]:
+    """The next ``limit`` accepted follows of this actor after ``after_id``: (follow id,
+    preferred inbox: the shared one when there is one) of the remote followers among them, and
+    the id of the last follow read (None when none is left).
+
+    The follows are read first, as an index range of ``ix_follow_followed_state_id``, then joined
+    to their actors: planned as one join, on tables not yet analysed (a large audience that has
+    just arrived), PostgreSQL hashed every actor for each batch (38 ms instead of 2 ms)."""
+    follows = (
+        select(Follow.id, Follow.follower_id)
+        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED, col(Follow.id) > after_id)
         .order_by(col(Follow.id))
         .limit(limit)
+        .cte("follows")
+        .prefix_with("MATERIALIZED")
     )
-    return [(int(i), str(b)) for i, b in (await session.exec(query)).all()]  # type: ignore[arg-type]
+    query = (
+        select(follows.c.id, func.coalesce(Actor.shared_inbox, Actor.inbox), Actor.local)
+        .join(Actor, col(Actor.id) == follows.c.follower_id)
+        .order_by(follows.c.id)
+    )
+    found = (await session.exec(query)).all()  # type: ignore[call-overload]
+    remote = [(int(i), str(inbox)) for i, inbox, local in found if not local]
+    return remote, (int(found[-1][0]) if found else None)
 
 
 async def followed_by_local(session: AsyncSession, actor_id: int) -> bool:

@@ -134,6 +134,21 @@ async def test_one_post_per_shared_inbox_in_batches(rig: Rig, receiver: Receiver
     assert all(a.verified and a.path == "/inbox" and a.activity_type == "Announce" for a in arrivals)
 
 
+async def test_batches_of_local_followers_only_do_not_end_the_fan_out(rig: Rig, receiver: Receiver) -> None:
+    """Local followers get no delivery but still count in a batch: a batch of them alone
+    (batches of 7 here) must move the cursor on, not end the fan-out before the remote ones."""
+    async with rig.db.sessions() as session, session.begin():
+        for n in range(9):
+            local = await create_actor(session, rig.db.urls, ActorInput(username=f"membre{n}"))
+            assert local.id is not None and rig.sender.id is not None
+            session.add(Follow(uri=f"{local.uri}#follow", follower_id=local.id,
+                               followed_id=rig.sender.id, state=FollowState.ACCEPTED))
+    await add_followers(rig, receiver, per_host=3)  # followed after the 9 local ones
+    created = await expand_fanout(rig.fed, await publish(rig))
+    assert sorted(d.inbox for d in await deliveries(rig)) == sorted(receiver.inbox(i) for i in range(3))
+    assert len(created) == 3
+
+
 async def test_5xx_then_success_with_backoff_and_sweep(rig: Rig, receiver: Receiver) -> None:
     await add_followers(rig, receiver, per_host=1)
     receiver.answers[receiver.ports[0]] = Answer(500)  # type: ignore[attr-defined]

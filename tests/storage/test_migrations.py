@@ -58,7 +58,7 @@ async def test_agenda_and_federation_indexes_exist(db: Db, name: str) -> None:
         assert ("ends_at", "starts_at", "id") in columns
         assert ("latitude", "longitude") in columns
     elif name == "follow":
-        assert ("followed_id", "id") in columns and ("followed_id",) not in columns
+        assert ("followed_id", "state", "id") in columns and ("followed_id",) not in columns
     else:
         assert ("public_key_id",) in columns
 
