@@ -232,7 +232,7 @@ async def _store_known(
     domains = tuple(sorted(set(block_domains(activity.actor)) | set(block_domains(parsed.key_id))))
     question = InboxQuestion(recipient, activity.actor, domains, parsed.key_id, activity.actor_host)
     batcher = shared(fed, "inbox", lambda: Batcher(
-        lambda batch: _store_batch(fed, batch), key=id, max_size=WRITE_BATCH,
+        lambda batch: _store_batch(fed, batch), key=id, max_size=WRITE_BATCH, parallel=WRITE_PARALLEL,
     ))
     answer = await batcher.submit(_Known(activity, parsed, question))
     if isinstance(answer, Refused):
@@ -241,6 +241,7 @@ async def _store_known(
 
 
 WRITE_BATCH = 128
+WRITE_PARALLEL = 4  # batches under way at once per process (each holds a database connection)
 
 
 async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
