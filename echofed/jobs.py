@@ -46,6 +46,9 @@ return 1
 """
 DELIVERY_BATCH = 16  # new deliveries per job
 STOP_GRACE_SECONDS = 10.0  # how long the embedded runner lets jobs under way finish at shutdown
+# How often an arq worker looks for new jobs when it has free slots: a delivery job takes tens of
+# milliseconds, so a slot freed just after a poll would otherwise stay idle for most of the wait.
+ARQ_POLL_SECONDS = 0.05
 
 JOB_SECONDS = Histogram(
     "echofed_job_seconds", "Job run time", ["job"],
@@ -353,7 +356,7 @@ async def run_arq_worker(settings: Any, *, burst: bool = False) -> None:
                 keep_result=0,
                 max_jobs=settings.worker_concurrency,
                 job_timeout=ARQ_JOB_TIMEOUT,
-                poll_delay=0.2,
+                poll_delay=ARQ_POLL_SECONDS,
                 handle_signals=not burst,
             )
             try:
