@@ -135,16 +135,21 @@ async def insert_deliveries(
          "created_at": now, "state": DeliveryState.PENDING, "attempts": 0}
         for inbox, host in inboxes
     ]
-    # One multi-row VALUES: executing one statement for many parameter sets with RETURNING and
-    # ON CONFLICT made SQLAlchemy send the rows one at a time (100,000 followers took 16 s).
-    statement = (
-        _insert(session, Delivery)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
-        .returning(Delivery.id)  # type: ignore[arg-type]
-    )
-    return [int(r[0]) for r in (await session.exec(  # type: ignore[call-overload]
-            statement)).all()]
+    # A Core statement built once, executed with every row: SQLAlchemy sends it as multi-row
+    # INSERTs ("insertmanyvalues") and keeps its compiled form. (Through the ORM the same
+    # statement went row by row; a .values(rows) statement was compiled again for each batch.)
+    connection = await session.connection()
+    result = await connection.execute(_DELIVERY_INSERTS[connection.dialect.name], rows)
+    return [int(r[0]) for r in result.all()]
+
+
+_delivery = Delivery.__table__  # type: ignore[attr-defined]
+_DELIVERY_INSERTS = {
+    name: insert(_delivery)
+    .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
+    .returning(_delivery.c.id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 
 
 async def due_inbox_items(session: AsyncSession, *, now: datetime, received_before: datetime, limit: int) -> list[int]:
