@@ -124,11 +124,15 @@ async def run_job(fed: Federation, name: str, *args: Any) -> str:
     return result
 
 
-async def sweep_forever(fed: Federation, seconds: float) -> None:
-    """Run the sweep every ``seconds`` until cancelled (both runners, every process)."""
+async def sweep_forever(
+    fed: Federation, seconds: float,
+    run: Callable[[Awaitable[str]], Awaitable[str]] = lambda sweep: sweep,
+) -> None:
+    """Run the sweep every ``seconds`` until cancelled (both runners, every process), each one
+    through ``run`` (the embedded runner's lets a sweep under way finish at shutdown)."""
     while True:
         try:
-            await run_job(fed, "sweep")
+            await run(run_job(fed, "sweep"))
         except Exception:  # noqa: BLE001, S110  (logged by run_job; the next sweep tries again)
             pass
         await asyncio.sleep(seconds)
@@ -187,10 +191,7 @@ class EmbeddedRunner:
 
     async def _sweeper(self) -> None:
         assert self._fed is not None
-        while True:
-            with contextlib.suppress(Exception):  # logged by run_job; the next sweep tries again
-                await self._finishing(run_job(self._fed, "sweep"))
-            await asyncio.sleep(self.sweep_seconds)
+        await sweep_forever(self._fed, self.sweep_seconds, self._finishing)
 
     async def _finishing(self, work: Awaitable[str]) -> str:
         """Run a job so that stopping the runner lets it finish (see :meth:`stop`)."""
@@ -234,6 +235,7 @@ class ArqScheduler:
     def __init__(self, pool: Any, *, presume_dead_after: float = 60.0) -> None:
         self.pool = pool
         self.presume_dead_after = presume_dead_after
+        self._enqueue_script = pool.register_script(_ENQUEUE_SCRIPT)
 
     async def enqueue(
         self, job: str, *args: Any, key: str | None = None, defer_until: datetime | None = None
@@ -279,11 +281,10 @@ class ArqScheduler:
                 if not wanted:
                     continue
                 now_ms = int(time.time() * 1000)
-                script = self.pool.register_script(_ENQUEUE_SCRIPT)
                 async with self.pool.pipeline(transaction=False) as pipe:
                     for arg, key in wanted:
                         payload = serialize_job(job, (arg,), {}, None, now_ms, serializer=self.pool.job_serializer)
-                        await script(
+                        await self._enqueue_script(
                             keys=[job_key_prefix + key, result_key_prefix + key, ARQ_QUEUE],
                             args=[key, now_ms, self.pool.expires_extra_ms, payload],
                             client=pipe,

@@ -254,6 +254,17 @@ def in_part(part: Part | None, floor: datetime, starts_before: datetime | None =
     return or_(col(Event.ends_at) >= floor, col(Event.starts_at) >= floor)
 
 
+async def read_in_order(session: AsyncSession, queries: Sequence[Any], limit: int) -> list[Any]:
+    """Rows of each query in turn, each asked only for what is still missing, until ``limit``:
+    for queries over consecutive ranges of one order (running, upcoming, past…)."""
+    found: list[Any] = []
+    for query in queries:
+        found.extend((await session.exec(query.limit(limit - len(found)))).all())
+        if len(found) >= limit:
+            break
+    return found
+
+
 def _floor(where: AgendaFilter, now: datetime) -> datetime:
     return max(now, where.running_from) if where.running_from is not None else now
 

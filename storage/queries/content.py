@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.queries.agenda import LIGHT, Part, in_part
+from storage.queries.agenda import LIGHT, Part, in_part, read_in_order
 from storage.tables import Actor, Event, Place, Post
 
 
@@ -39,7 +39,7 @@ async def upcoming_events(
 ) -> list[tuple[Event, Actor]]:
     """Events not yet over, soonest first, with their organiser; none from ``hidden_origins``.
     Read as the agenda reads them: those under way, then those to come (two index ranges)."""
-    found: list[tuple[Event, Actor]] = []
+    queries = []
     for part in Part:
         query = (
             select(Event, Actor)
@@ -54,11 +54,8 @@ async def upcoming_events(
         )
         if actor_id is not None:
             query = query.where(Event.actor_id == actor_id)
-        query = query.order_by(col(Event.starts_at), col(Event.id)).limit(limit - len(found))
-        found.extend((e, a) for e, a in (await session.exec(query)).all())
-        if len(found) >= limit:
-            break
-    return found
+        queries.append(query.order_by(col(Event.starts_at), col(Event.id)))
+    return [(e, a) for e, a in await read_in_order(session, queries, limit)]
 
 
 async def count_events(session: AsyncSession, *, local: bool | None = None) -> int:

@@ -135,21 +135,17 @@ async def insert_deliveries(
          "created_at": now, "state": DeliveryState.PENDING, "attempts": 0}
         for inbox, host in inboxes
     ]
-    # A Core statement built once, executed with every row: SQLAlchemy sends it as multi-row
-    # INSERTs ("insertmanyvalues") and keeps its compiled form. (Through the ORM the same
-    # statement went row by row; a .values(rows) statement was compiled again for each batch.)
-    connection = await session.connection()
-    result = await connection.execute(_DELIVERY_INSERTS[connection.dialect.name], rows)
+    # A Core statement executed with every row: SQLAlchemy sends it as multi-row INSERTs
+    # ("insertmanyvalues") and reuses its compiled form. (Through the ORM the same statement
+    # went row by row; a .values(rows) statement was compiled again for each batch.)
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    statement = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
+        .returning(table.c.id)
+    )
+    result = await (await session.connection()).execute(statement, rows)
     return [int(r[0]) for r in result.all()]
-
-
-_delivery = Delivery.__table__  # type: ignore[attr-defined]
-_DELIVERY_INSERTS = {
-    name: insert(_delivery)
-    .on_conflict_do_nothing(index_elements=["activity_id", "inbox"])
-    .returning(_delivery.c.id)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
 
 
 async def due_inbox_items(session: AsyncSession, *, now: datetime, received_before: datetime, limit: int) -> list[int]:

@@ -111,7 +111,8 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
     names = sorted({q.recipient.lower() for q in questions if q.recipient is not None})
     key_ids = sorted({q.key_id for q in questions})
     uris = sorted({q.actor_uri for q in questions})
-    domains = sorted({d for q in questions for d in domain_candidates(list(q.domains))})
+    candidates = [domain_candidates(list(q.domains)) for q in questions]
+    domains = sorted({d for found in candidates for d in found})
     hosts = sorted({q.host for q in questions})
     recipients: dict[str, int] = {}
     if names:
@@ -128,12 +129,12 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
             blocked_domains.add(domain)
     failing = {str(h) for (h,) in await connection.execute(_FAILING, {"hosts": hosts})}
     answers = []
-    for q in questions:
+    for q, q_domains in zip(questions, candidates, strict=True):
         signer_uri, signer_key_pem = signers.get(q.key_id, (None, None))
         answers.append(InboxContext(
             recipient_id=recipients.get(q.recipient.lower()) if q.recipient is not None else None,
             blocked=q.actor_uri in blocked_uris
-            or not blocked_domains.isdisjoint(domain_candidates(list(q.domains))),
+            or not blocked_domains.isdisjoint(q_domains),
             signer_uri=signer_uri,
             signer_key_pem=signer_key_pem,
             host_failing=q.host in failing,
@@ -143,15 +144,6 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
 
 _COLUMNS = ("activity_id", "type", "actor_uri", "key_id", "recipient_id", "body", "state",
             "attempts", "received_at")
-_INSERTS = {
-    name: insert(_items)
-    .values({column: bindparam(column, type_=_items.c[column].type) for column in _COLUMNS})
-    .on_conflict_do_nothing(index_elements=["activity_id"])
-    .returning(_items.c.id)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
-
-
 _MANY = {
     name: insert(_items)
     .values({column: bindparam(column, type_=_items.c[column].type) for column in _COLUMNS})
@@ -176,7 +168,4 @@ async def store_inbox_items(connection: AsyncConnection, items: list[dict[str, A
 
 async def store_inbox_item(connection: AsyncConnection, values: dict[str, Any]) -> int | None:
     """Store a received activity once; None when its id was already recorded."""
-    statement = _INSERTS[connection.dialect.name]
-    row = (await connection.execute(statement, values)).first()
-    return int(row[0]) if row else None
-
+    return (await store_inbox_items(connection, [values])).get(values["activity_id"])

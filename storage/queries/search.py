@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.fulltext import EVENT_COLUMNS, PG_CONFIG, POST_COLUMNS, document
-from storage.queries.agenda import LIGHT, Part, in_part
+from storage.queries.agenda import LIGHT, Part, in_part, read_in_order
 from storage.tables import Actor, Event, Post, Visibility
 
 MAX_WORDS = 8
@@ -241,13 +241,8 @@ async def search_events(
             (col(Event.starts_at).desc(), col(Event.id).desc()),
         ),
     ]
-    found: list[tuple[Event, Actor]] = []
-    for condition, order in ranges:
-        query = base.where(condition).order_by(*order).limit(limit - len(found))
-        found.extend((e, a) for e, a in (await session.exec(query)).all())
-        if len(found) >= limit:
-            break
-    return found
+    queries = [base.where(condition).order_by(*order) for condition, order in ranges]
+    return [(e, a) for e, a in await read_in_order(session, queries, limit)]
 
 
 async def search_posts(
