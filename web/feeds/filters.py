@@ -7,6 +7,7 @@ A value that cannot be honoured is a 400 that says which parameter and what it a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -70,23 +71,20 @@ class AgendaQuery:
     labels: tuple[str, ...]  # what the filters say, for the feed's title
 
 
+def _known(request: Request, name: str, allowed: Sequence[str], unknown: str) -> list[str]:
+    """The parameter's values in lower case; 400 naming the allowed ones if any is not."""
+    values = [v.lower() for v in _values(request, name)]
+    for value in values:
+        if value not in allowed:
+            raise _bad(f"{unknown} « {value} » ; valeurs possibles : " + ", ".join(allowed))
+    return values
+
+
 def agenda_query(request: Request, zone: ZoneInfo) -> AgendaQuery:
     """The agenda filters of a request; 400 on any value that cannot be honoured."""
-    labels: list[str] = []
-    categories = [c.lower() for c in _values(request, "category")]
-    for category in categories:
-        if category not in CATEGORIES:
-            raise _bad(
-                f"catégorie inconnue « {category} » ; valeurs possibles : " + ", ".join(CATEGORIES)
-            )
-        labels.append(category)
-    audiences = [a.lower() for a in _values(request, "audience")]
-    for audience in audiences:
-        if audience not in AUDIENCES:
-            raise _bad(
-                f"public inconnu « {audience} » ; valeurs possibles : " + ", ".join(AUDIENCES)
-            )
-    labels.extend(audiences)
+    categories = _known(request, "category", CATEGORIES, "catégorie inconnue")
+    audiences = _known(request, "audience", AUDIENCES, "public inconnu")
+    labels: list[str] = [*categories, *audiences]
     tags = [t.lstrip("#").strip().lower() for t in _values(request, "tag")]
     tags = [t for t in tags if t]
     if any(len(t) > 60 for t in tags):
