@@ -233,6 +233,9 @@ class RunResult:
     publish_ms: list[float] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     load_after: float = 0.0  # 1-minute load average when the run ended (the machine is shared)
+    runner_cpu_ms_per_delivery: float = 0.0  # user + system CPU of the runner processes
+    receiver_cpu_ms_per_delivery: float = 0.0
+    machine_busy: float = 0.0  # share of the machine's CPU time busy from commit to last POST
 
 
 def redis_url(index: int) -> str:
@@ -256,6 +259,7 @@ def wait_health_key(url: str, timeout: float) -> None:
 
 def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers: list[ReceiverProcess],
              sender: Any, tmp: Path) -> RunResult:
+    from bench.common import cpu_seconds, machine_cpu
     from tests.e2e.instances import Instance, free_port
     from tests.jobs.fanout_rig import (
         WorkerProcess,
@@ -292,6 +296,8 @@ def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers
             processes.append(instance)
             assert instance.process is not None
             rss_pids.append(instance.process.pid)
+        receiver_pids = [r.process.pid for r in receivers]
+        runner_cpu, receiver_cpu, machine = cpu_seconds(rss_pids), cpu_seconds(receiver_pids), machine_cpu()
         published = []
         for _ in range(args.activities):
             one = run(publish(database_url, BASE_URL, sender))
@@ -321,6 +327,12 @@ def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers
             result.first_post_after = round(first - start, 3)
             result.rate_from_commit = round(result.delivered / max(last - start, 1e-6))
             result.rate_first_to_last = round(result.delivered / max(last - first, 1e-6))
+        if result.delivered:
+            result.runner_cpu_ms_per_delivery = round((cpu_seconds(rss_pids) - runner_cpu) * 1000 / result.delivered, 2)
+            result.receiver_cpu_ms_per_delivery = round(
+                (cpu_seconds(receiver_pids) - receiver_cpu) * 1000 / result.delivered, 2)
+            busy, total = machine_cpu()
+            result.machine_busy = round((busy - machine[0]) / max(total - machine[1], 1e-6), 2)
         for pid in rss_pids:
             result.peak_rss_mib.append(round(peak_rss_kib(pid) / 1024, 1))
         result.load_after = os.getloadavg()[0]
@@ -489,7 +501,9 @@ def summary(r: RunResult) -> str:
     return (f"{r.runner:9} {r.followers}/{r.hosts} ×{r.activities}: {state}; full delivery {r.seconds_to_full}s "
             f"after commit (first POST +{r.first_post_after}s); {r.rate_first_to_last}/s first→last, "
             f"{r.rate_from_commit}/s from commit; repeated {r.repeated}; signatures ok {r.verified} bad "
-            f"{r.bad_signatures}; peak RSS {r.peak_rss_mib} MiB; publish {r.publish_ms} ms; load {r.load_after:.1f}")
+            f"{r.bad_signatures}; CPU ms/delivery runner {r.runner_cpu_ms_per_delivery} receivers "
+            f"{r.receiver_cpu_ms_per_delivery}; machine busy {r.machine_busy:.0%}; peak RSS {r.peak_rss_mib} MiB; "
+            f"publish {r.publish_ms} ms; load {r.load_after:.1f}")
 
 
 def machine() -> dict[str, Any]:

@@ -6,8 +6,9 @@ The public origin comes from ``ECHOFED_BASE_URL`` when set, else from the region
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,18 @@ from federation.urls import Urls
 from storage.columns import utcnow
 from storage.engine import make_engine, make_sessionmaker
 from storage.queries.regions import get_region
+
+
+def run_async(main: Coroutine[Any, Any, Any]) -> Any:
+    """Run a command's coroutine to completion, on uvloop where it is installed (as uvicorn does
+    for ``serve``): a worker spends much of its time in the event loop's transports, which
+    uvloop runs in C."""
+    try:
+        import uvloop
+    except ImportError:  # not on every platform: the standard loop does the same, slower
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ async def _expand_batch(
                 session, fanout.followers_of, after_id=fanout.cursor,
                 limit=fed.config.fanout_batch,
             )
-            targets.extend(inbox for _, inbox in batch)
+            targets.extend(batch)
         distinct = {
             t: host_of(t) for t in targets
             if t not in planned and t.startswith(("https://", "http://")) and host_of(t) != fed.urls.host
@@ -266,7 +266,7 @@ async def _outgoing(fed: Federation, session: AsyncSession, activity_id: int) ->
     return found
 
 
-def _healthy(health: DomainHealth | None, now: datetime) -> bool:
+def _healthy(health: rows.HostHealth | None, now: datetime) -> bool:
     """Nothing to record after a success: no failure on file and a recent note of success."""
     return health is None or (
         health.available and health.failing_since is None and health.consecutive_failures == 0
@@ -277,7 +277,7 @@ def _healthy(health: DomainHealth | None, now: datetime) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Claim:
     row: rows.ClaimedDelivery
-    health: DomainHealth | None  # as read when claimed
+    health: rows.HostHealth | None  # as read when claimed
     outgoing: _Outgoing | None  # None: parked instead (its host is unavailable)
     at: datetime
     until: datetime

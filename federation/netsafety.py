@@ -122,12 +122,13 @@ async def resolve_public(host: str, port: int, *, allow_private: bool = False) -
     return addresses
 
 
-async def check_url(url: str, *, allow_private: bool = False) -> list[str]:
-    """Validate an outgoing URL and return the addresses its host resolves to.
+def check_url_form(url: str, *, allow_private: bool = False) -> tuple[str, int]:
+    """The checks of ``check_url`` that need no DNS; returns the host and port.
 
-    The URL must be http or https, name a host, carry no userinfo and have a
-    valid port; its host must resolve only to public addresses (unless
-    ``allow_private``). Raises ``InvalidURL`` or another ``UnsafeAddress``.
+    The URL must be http or https, name a host, carry no userinfo and have a valid port; a
+    literal address must be public and ``localhost`` is refused (unless ``allow_private``). A
+    host *name* is left to whoever resolves it (``resolve_public``). Raises ``InvalidURL`` or
+    another ``UnsafeAddress``.
     """
     try:
         parts = urlsplit(url)
@@ -140,6 +141,22 @@ async def check_url(url: str, *, allow_private: bool = False) -> list[str]:
         raise InvalidURL("URL carries user information")
     if not parts.hostname:
         raise InvalidURL(f"URL {url!r} has no host")
-    return await resolve_public(
-        parts.hostname, port or _DEFAULT_PORTS[parts.scheme], allow_private=allow_private
-    )
+    host = parts.hostname
+    if not allow_private:
+        literal = _literal_address(host)
+        if literal is not None and not is_public_address(literal):
+            raise UnsafeAddress(f"{host} is not a public address")
+        name = host.rstrip(".").lower()
+        if name == "localhost" or name.endswith(".localhost"):
+            raise UnsafeAddress(f"{host} is a loopback name")
+    return host, port or _DEFAULT_PORTS[parts.scheme]
+
+
+async def check_url(url: str, *, allow_private: bool = False) -> list[str]:
+    """Validate an outgoing URL and return the addresses its host resolves to.
+
+    ``check_url_form``, then the host must resolve only to public addresses (unless
+    ``allow_private``). Raises ``InvalidURL`` or another ``UnsafeAddress``.
+    """
+    host, port = check_url_form(url, allow_private=allow_private)
+    return await resolve_public(host, port, allow_private=allow_private)

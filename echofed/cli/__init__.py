@@ -53,6 +53,7 @@ from echofed.cli.region import (
 )
 from echofed.cli.serving import cmd_db_current, cmd_db_upgrade, cmd_demo_seed, cmd_serve, cmd_worker
 from echofed.errors import EchofedError, Invalid
+from echofed.runtime import run_async
 from echofed.settings import Settings, SettingsError, load_settings
 
 __all__ = [
@@ -321,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         outcome = args.handler(args, settings)
         if asyncio.iscoroutine(outcome):
-            outcome = asyncio.run(outcome)
+            outcome = run_async(outcome)
         return int(outcome)
     except Invalid as exc:
         print(f"echofed: --{exc.field} : {exc.reason}", file=sys.stderr)

@@ -7,11 +7,10 @@ the demonstration region, as ``demo seed`` does on demand.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
-from echofed.runtime import open_runtime
+from echofed.runtime import open_runtime, run_async
 from echofed.settings import Settings
 
 
@@ -28,7 +27,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     if settings.demo:
-        asyncio.run(_seed_demo(settings))
+        run_async(_seed_demo(settings))
 
     workers = args.workers or settings.web_concurrency
     uvicorn.run(

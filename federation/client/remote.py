@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urljoin
 
+import aiohttp
 import httpx2
 
 from federation.client.errors import (
@@ -31,16 +32,17 @@ from federation.client.errors import (
     UnsafeTarget,
 )
 from federation.client.policy import ClientPolicy
+from federation.client.posting import InboxPoster
 from federation.client.responses import (
     ERROR_TEXT_CHARS,
     drain_short_body,
-    error_text,
+    one_line,
     parse_object,
     read_json_body,
 )
 from federation.client.transport import RemoteTransport
-from federation.netsafety import UnresolvableHost, UnsafeAddress, check_url
-from federation.signatures import SignatureAuth
+from federation.netsafety import UnresolvableHost, UnsafeAddress, check_url, check_url_form
+from federation.signatures import SignatureAuth, sign_request
 from federation.vocab.jsonld import AS_MEDIA_TYPES, LD_PROFILE
 
 AS_ACCEPT = f"{AS_MEDIA_TYPES[0]}, {LD_PROFILE}"
@@ -124,6 +126,7 @@ class RemoteClient:
             follow_redirects=False,
             trust_env=False,
         )
+        self._poster = InboxPoster(policy)  # POSTs to inboxes: aiohttp, see posting.py
         self._slots = asyncio.Semaphore(policy.total_connections)
         self._host_semaphores: weakref.WeakValueDictionary[str, asyncio.Semaphore] = (
             weakref.WeakValueDictionary()
@@ -143,6 +146,7 @@ class RemoteClient:
     async def aclose(self) -> None:
         """Close every pooled connection."""
         await self._http.aclose()
+        await self._poster.aclose()
 
     def host_semaphore(self, host: str) -> asyncio.Semaphore:
         """The semaphore limiting concurrent deliveries to ``host`` (``connections_per_host``).
@@ -194,37 +198,25 @@ class RemoteClient:
         async with self._slots:
             try:
                 async with asyncio.timeout(self.policy.timeout):
-                    await check_url(inbox, allow_private=self.policy.allow_private)
-                    request = self._http.build_request(
-                        "POST",
-                        inbox,
-                        content=body,
-                        headers={"Content-Type": ACTIVITY_CONTENT_TYPE, "Accept": AS_ACCEPT},
-                    )
-                    auth = SignatureAuth(signer.key_id, signer.private_key_pem)
-                    response = await self._http.send(request, auth=auth, stream=True)
-                    try:
-                        status = response.status_code
-                        retry_after = parse_retry_after(
-                            response.headers.get("retry-after"), datetime.now(UTC)
-                        )
-                        if not 200 <= status < 300:
-                            text = await error_text(response)
-                        else:
-                            await drain_short_body(response)
-                    finally:
-                        await response.aclose()
+                    check_url_form(inbox, allow_private=self.policy.allow_private)
+                    headers = {"Content-Type": ACTIVITY_CONTENT_TYPE, "Accept": AS_ACCEPT}
+                    headers.update(sign_request(
+                        "POST", inbox, headers, body, signer.key_id, signer.private_key_pem,
+                    ))
+                    answer = await self._poster.post(inbox, body, headers)
+                status = answer.status
+                retry_after = parse_retry_after(answer.retry_after, datetime.now(UTC))
+                if not 200 <= status < 300:
+                    text = one_line(answer.body)
             except UnresolvableHost as exc:
                 return outcome(f"unresolvable host: {exc.detail}")
             except UnsafeAddress as exc:
                 return outcome(f"refused target: {exc.detail}", final=True)
-            except (httpx2.InvalidURL, httpx2.UnsupportedProtocol) as exc:
+            except aiohttp.InvalidURL as exc:
                 return outcome(f"refused target: {exc}", final=True)
             except TimeoutError:
                 return outcome(f"timed out after {self.policy.timeout}s")
-            except httpx2.TimeoutException as exc:
-                return outcome(f"timed out: {type(exc).__name__}")
-            except httpx2.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 return outcome(f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_CHARS])
         return outcome(None)
 

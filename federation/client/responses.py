@@ -53,9 +53,12 @@ def parse_object(body: bytes, url: str) -> dict[str, Any]:
 
 async def error_text(response: httpx2.Response) -> str:
     """The start of an error response's body, as one line of at most ERROR_TEXT_CHARS."""
-    raw = await _read_prefix(response, _ERROR_BODY_BYTES)
-    text = " ".join(raw.decode("utf-8", errors="replace").split())
-    return text[:ERROR_TEXT_CHARS]
+    return one_line(await _read_prefix(response, _ERROR_BODY_BYTES))
+
+
+def one_line(raw: bytes) -> str:
+    """The start of an error body as one line of at most ERROR_TEXT_CHARS."""
+    return " ".join(raw.decode("utf-8", errors="replace").split())[:ERROR_TEXT_CHARS]
 
 
 async def drain_short_body(response: httpx2.Response) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.lists import in_list
 from storage.queries.inbox import store_inbox_item
 from storage.tables import (
     Delivery,
@@ -58,18 +59,34 @@ class ClaimedDelivery:
     attempts: int
 
 
+_delivery = Delivery.__table__.c  # type: ignore[attr-defined]
+_health = DomainHealth.__table__.c  # type: ignore[attr-defined]
+# Core statements built once, with each list as one parameter (storage.lists): a delivery
+# batch's transaction costs a third of what the ORM versions did.
+_CLAIM = (
+    update(Delivery.__table__)  # type: ignore[arg-type]
+    .where(in_list(_delivery.id, "ids", "int"), _delivery.state == bindparam("b_state"))
+    .where(or_(_delivery.lease_until.is_(None), _delivery.lease_until < bindparam("now")))
+    .values(lease_until=bindparam("until"))
+    .returning(_delivery.id, _delivery.activity_id, _delivery.inbox, _delivery.host, _delivery.attempts)
+)
+_PARK = (
+    update(Delivery.__table__)  # type: ignore[arg-type]
+    .where(in_list(_delivery.id, "ids", "int"))
+    .values(state=DeliveryState.PARKED, lease_until=None)
+)
+_HEALTHS = select(  # type: ignore[call-overload]
+    _health.host, _health.available, _health.failing_since, _health.consecutive_failures,
+    _health.last_success_at,
+).where(in_list(_health.host, "hosts"))
+
+
 async def claim_deliveries(
     session: AsyncSession, ids: list[int], *, now: datetime, until: datetime, state: str
 ) -> list[ClaimedDelivery]:
     """``claim`` for many deliveries in one statement, returning what their POSTs need."""
-    statement = (
-        update(Delivery)
-        .where(col(Delivery.id).in_(ids), col(Delivery.state) == state)
-        .where(or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now))
-        .values(lease_until=until)
-        .returning(Delivery.id, Delivery.activity_id, Delivery.inbox, Delivery.host, Delivery.attempts)  # type: ignore[arg-type]
-    )
-    found = (await session.exec(statement)).all()  # type: ignore[call-overload]
+    connection = await session.connection()
+    found = await connection.execute(_CLAIM, {"ids": ids, "b_state": state, "now": now, "until": until})
     return [ClaimedDelivery(int(r[0]), int(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in found]
 
 
@@ -85,11 +102,7 @@ async def renew_lease(session: AsyncSession, delivery_id: int, *, held: datetime
 
 async def park_deliveries(session: AsyncSession, ids: list[int]) -> None:
     if ids:
-        statement = (
-            update(Delivery).where(col(Delivery.id).in_(ids))
-            .values(state=DeliveryState.PARKED, lease_until=None)
-        )
-        await session.exec(statement)  # type: ignore[call-overload]
+        await (await session.connection()).execute(_PARK, {"ids": ids})
 
 
 async def record_attempts(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
@@ -113,11 +126,22 @@ async def next_attempt_at(session: AsyncSession, delivery_id: int) -> datetime |
     return (await session.exec(select(Delivery.next_attempt_at).where(Delivery.id == delivery_id))).first()
 
 
-async def domain_healths(session: AsyncSession, hosts: set[str]) -> dict[str, DomainHealth]:
+@dataclass(frozen=True, slots=True)
+class HostHealth:
+    """What a delivery batch reads of a host's record (``DomainHealth``)."""
+
+    host: str
+    available: bool
+    failing_since: datetime | None
+    consecutive_failures: int
+    last_success_at: datetime | None
+
+
+async def domain_healths(session: AsyncSession, hosts: set[str]) -> dict[str, HostHealth]:
     if not hosts:
         return {}
-    query = select(DomainHealth).where(col(DomainHealth.host).in_(hosts))
-    return {h.host: h for h in (await session.exec(query)).all()}
+    found = await (await session.connection()).execute(_HEALTHS, {"hosts": sorted(hosts)})
+    return {row.host: HostHealth(*row) for row in found}
 
 
 async def insert_deliveries(

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, false, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.lists import in_list
 from storage.tables import Actor, Block, DomainHealth, InboxItem
 
 _actor = Actor.__table__.c  # type: ignore[attr-defined]
@@ -51,7 +52,7 @@ _SIGNER = select(
     select(literal(1)).where(
         _block.actor_id.is_(None),
         or_(_block.target_uri == _signer(_actor.uri),
-            _block.target_domain.in_(bindparam("domains", expanding=True))),
+            in_list(_block.target_domain, "domains")),
     ).limit(1).scalar_subquery().label("blocked"),
     _signer(_actor.uri).label("signer_uri"),
     _signer(_actor.public_key_pem).label("signer_key_pem"),
@@ -88,19 +89,19 @@ class InboxQuestion:
 
 _RECIPIENTS = select(func.lower(_actor.username), _actor.id).where(
     _actor.local == True,
-    func.lower(_actor.username).in_(bindparam("names", expanding=True)),
+    in_list(func.lower(_actor.username), "names"),
     _actor.deleted_at.is_(None),
 )
 _SIGNERS = select(_actor.public_key_id, _actor.uri, _actor.public_key_pem).where(
-    _actor.public_key_id.in_(bindparam("key_ids", expanding=True))
+    in_list(_actor.public_key_id, "key_ids")
 ).order_by(_actor.id)
 _BLOCKS = select(_block.target_uri, _block.target_domain).where(
     _block.actor_id.is_(None),
-    or_(_block.target_uri.in_(bindparam("uris", expanding=True)),
-        _block.target_domain.in_(bindparam("domains", expanding=True))),
+    or_(in_list(_block.target_uri, "uris"),
+        in_list(_block.target_domain, "domains")),
 )
 _FAILING = select(_health.host).where(
-    _health.host.in_(bindparam("hosts", expanding=True)),
+    in_list(_health.host, "hosts"),
     or_(_health.available == false(), _health.failing_since.is_not(None)),
 )
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    delete,
+    false,
+    func,
+    null,
+    union_all,
+)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -121,30 +132,46 @@ async def hidden_home_domains(session: AsyncSession, follower_id: int) -> list[s
 
 async def follower_inboxes_batch(
     session: AsyncSession, actor_id: int, *, after_id: int, limit: int
-) -> tuple[list[tuple[int, str]], int | None]:
-    """The next ``limit`` accepted follows of this actor after ``after_id``: (follow id,
-    preferred inbox: the shared one when there is one) of the remote followers among them, and
-    the id of the last follow read (None when none is left).
+) -> tuple[list[str], int | None]:
+    """The next ``limit`` accepted follows of this actor after ``after_id``: the distinct
+    preferred inboxes (the shared one when there is one) of the remote followers among them,
+    and the id of the last follow read (None when none is left).
 
     The follows are read first, as an index range of ``ix_follow_followed_state_id``, then joined
     to their actors: planned as one join, on tables not yet analysed (a large audience that has
-    just arrived), PostgreSQL hashed every actor for each batch (38 ms instead of 2 ms)."""
+    just arrived), PostgreSQL hashed every actor for each batch (38 ms instead of 2 ms). The
+    database folds the followers of one host into one row: 1,000 followers on 50 hosts come back
+    as 50 rows, not as 1,000 for Python to fold."""
+    connection = await session.connection()
+    found = (await connection.execute(_FOLLOWER_INBOXES, {"actor": actor_id, "after": after_id, "limit": limit})).all()
+    last = next((int(last) for inbox, last in found if inbox is None and last is not None), None)
+    return [str(inbox) for inbox, _ in found if inbox is not None], last
+
+
+def _follower_inboxes() -> CompoundSelect:
     follows = (
         select(Follow.id, Follow.follower_id)
-        .where(Follow.followed_id == actor_id, Follow.state == FollowState.ACCEPTED, col(Follow.id) > after_id)
+        .where(
+            Follow.followed_id == bindparam("actor"), Follow.state == FollowState.ACCEPTED,
+            col(Follow.id) > bindparam("after"),
+        )
         .order_by(col(Follow.id))
-        .limit(limit)
+        .limit(bindparam("limit"))
         .cte("follows")
         .prefix_with("MATERIALIZED")
     )
-    query = (
-        select(follows.c.id, func.coalesce(Actor.shared_inbox, Actor.inbox), Actor.local)
+    last = select(cast(null(), String).label("inbox"), func.max(follows.c.id).label("last"))
+    inboxes = (
+        select(func.coalesce(Actor.shared_inbox, Actor.inbox).label("inbox"), cast(null(), Integer).label("last"))
+        .select_from(follows)
         .join(Actor, col(Actor.id) == follows.c.follower_id)
-        .order_by(follows.c.id)
+        .where(Actor.local == false())
+        .distinct()
     )
-    found = (await session.exec(query)).all()  # type: ignore[call-overload]
-    remote = [(int(i), str(inbox)) for i, inbox, local in found if not local]
-    return remote, (int(found[-1][0]) if found else None)
+    return union_all(last, inboxes)
+
+
+_FOLLOWER_INBOXES = _follower_inboxes()
 
 
 async def followed_by_local(session: AsyncSession, actor_id: int) -> bool:

@@ -517,6 +517,34 @@ async def test_post_activity_to_a_private_inbox_is_final(server: LoopbackServer)
     assert server.seen == []
 
 
+async def test_post_activity_checks_a_name_when_it_connects(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A public-looking name whose DNS answer is loopback (DNS rebinding): the POST connector
+    # asks netsafety for the addresses and is refused; with the development switch on, it
+    # connects to exactly the address netsafety returned.
+    server.routes["/inbox"] = lambda ex: ex.reply(202, content_type=None)
+    loop = asyncio.get_running_loop()
+    asked: list[str] = []
+
+    async def rebinding_dns(host: str, port: int, **_: Any) -> list[Any]:
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(loop, "getaddrinfo", rebinding_dns)
+    port = int(server.base.rpartition(":")[2])
+    inbox = f"http://rebound.example:{port}/inbox"
+    async with RemoteClient(policy(allow_private=False)) as client:
+        refused = await client.post_activity(inbox, ACTIVITY, SIGNER)
+    assert refused.status is None and refused.final
+    assert refused.error is not None and "127.0.0.1" in refused.error
+    assert server.seen == [] and asked == ["rebound.example"]
+    async with RemoteClient(policy(allow_private=True)) as client:
+        allowed = await client.post_activity(inbox, ACTIVITY, SIGNER)
+    assert allowed.status == 202 and len(server.seen) == 1
+    assert server.seen[0].headers["host"] == f"rebound.example:{port}"
+
+
 # --- small parts ---------------------------------------------------------------
 
 
