@@ -23,6 +23,7 @@ from federation.delivery import (
     deliver,
     deliver_many,
     delivery_lease,
+    enqueue_all,
     expand_fanout,
     lease_for_timeout,
     sweep,
@@ -44,7 +45,7 @@ redis.call('psetex', KEYS[1], ARGV[3], ARGV[4])
 redis.call('zadd', KEYS[3], ARGV[2], ARGV[1])
 return 1
 """
-DELIVERY_BATCH = 16  # new deliveries per job
+DELIVERY_BATCH = 64  # new deliveries per job (each process runs ECHOFED_WORKER_CONCURRENCY at once)
 STOP_GRACE_SECONDS = 10.0  # how long the embedded runner lets jobs under way finish at shutdown
 # How often an arq worker looks for new jobs when it has free slots: a delivery job takes tens of
 # milliseconds, so a slot freed just after a poll would otherwise stay idle for most of the wait.
@@ -65,10 +66,9 @@ async def _fanout(fed: Federation, fanout_id: int) -> str:
     then, one job per row, as retries always do."""
     async def queue(created: list[int]) -> None:
         batches = [created[i:i + DELIVERY_BATCH] for i in range(0, len(created), DELIVERY_BATCH)]
-        await asyncio.gather(*(
-            fed.scheduler.enqueue("deliver_batch", batch, key=f"deliver-batch:{batch[0]}:{batch[-1]}")
-            for batch in batches
-        ))
+        await enqueue_all(fed, "deliver_batch", [
+            (batch, f"deliver-batch:{batch[0]}:{batch[-1]}") for batch in batches
+        ])
 
     created = await expand_fanout(fed, fanout_id, hold=delivery_lease(fed), on_created=queue)
     return f"{len(created)} deliveries"
@@ -252,7 +252,7 @@ class ArqScheduler:
         except Exception as exc:  # noqa: BLE001  (Redis down: the sweep re-queues from the database later)
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
 
-    async def enqueue_many(self, job: str, items: list[tuple[int, str]]) -> None:
+    async def enqueue_many(self, job: str, items: list[tuple[Any, str]]) -> None:
         """Schedule ``job`` for each (argument, key) not already queued, in two Redis round trips
         per chunk whatever its size: one to learn which keys Redis holds (and which of them
         were abandoned by a dead worker), one that queues the missing jobs. arq's own
@@ -270,7 +270,7 @@ class ArqScheduler:
                         pipe.exists(job_key_prefix + key)
                         pipe.pttl(in_progress_key_prefix + key)
                     known = await pipe.execute()
-                wanted: list[tuple[int, str]] = []
+                wanted: list[tuple[Any, str]] = []
                 for n, (arg, key) in enumerate(chunk):
                     exists, remaining_ms = known[2 * n], known[2 * n + 1]
                     if not exists:

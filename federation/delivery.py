@@ -9,8 +9,10 @@ States (rows in storage.tables.federation):
 ``record_activity`` is called inside the caller's transaction, so an activity exists if and only
 if the change that caused it was committed. Jobs take leases on rows, so a job that runs twice
 (at-least-once queues) does its work once; a lease that expires (killed worker) lets the sweep
-hand the row to another worker. Delivery jobs running at the same moment in one process share
-their two transactions (claim, record), so the database cost per delivery stays small.
+hand the row to another worker. A job of many deliveries (a fan-out's batch) claims all its
+rows in one statement, then POSTs each as one of the process's delivery slots frees up; the
+outcomes of deliveries finishing at the same moment in one process are recorded in one
+transaction, so the database cost per delivery stays small.
 """
 
 from __future__ import annotations
@@ -396,18 +398,26 @@ async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> 
 
     Two short transactions around the POST: claim (a lease on the row) and load, then record.
     Both are shared with the deliveries running at the same moment in this process (see
-    ``_Batcher``). A lease that ran low while waiting for the host's slot is renewed first.
-    A row is claimed only once one of the process's delivery slots is free.
+    ``Batcher``). A lease that ran low while waiting for a slot is renewed first.
     """
     if probe:
-        return await _deliver(fed, delivery_id, probe=True)
+        claim = (await _claim_many(fed, [delivery_id], probe=True)).get(delivery_id)
+        return await _post_claimed(fed, claim, probe=True)
+    claims, _ = _batchers(fed)
     async with _slots(fed):
-        return await _deliver(fed, delivery_id, probe=False)
+        return await _post_claimed(fed, await claims.submit(delivery_id), probe=False)
 
 
 async def deliver_many(fed: Federation, delivery_ids: list[int]) -> dict[str, int]:
-    """Deliver rows queued together (one job for many rows); returns the count per state."""
-    states = await asyncio.gather(*(deliver(fed, d) for d in delivery_ids), return_exceptions=True)
+    """Deliver rows queued together (one job for many rows): one claim for all of them, then
+    each POST as one of the process's delivery slots frees up; returns the count per state."""
+    claims = await _claim_many(fed, delivery_ids)
+
+    async def one(delivery_id: int) -> str:
+        async with _slots(fed):
+            return await _post_claimed(fed, claims.get(delivery_id), probe=False)
+
+    states = await asyncio.gather(*(one(d) for d in delivery_ids), return_exceptions=True)
     counts: dict[str, int] = {}
     for state in states:
         if isinstance(state, BaseException):
@@ -419,19 +429,14 @@ async def deliver_many(fed: Federation, delivery_ids: list[int]) -> dict[str, in
     return counts
 
 
-async def _deliver(fed: Federation, delivery_id: int, *, probe: bool) -> str:
-    claims, records = _batchers(fed)
-    if probe:
-        claim = (await _claim_many(fed, [delivery_id], probe=True)).get(delivery_id)
-    else:
-        claim = await claims.submit(delivery_id)
+async def _post_claimed(fed: Federation, claim: _Claim | None, *, probe: bool) -> str:
     if claim is None:
         return "skipped"
     if claim.outgoing is None:
         return DeliveryState.PARKED
     row, lease = claim.row, claim.until - claim.at
     async with fed.client.host_semaphore(row.host):
-        if fed.clock() > claim.at + lease / 3:  # waited long behind other deliveries to this host
+        if fed.clock() > claim.at + lease / 3:  # waited long for a slot or behind this host's POSTs
             async with fed.sessions() as session, session.begin():
                 now = fed.clock()
                 if not await rows.renew_lease(session, row.id, held=claim.until, until=now + lease):
@@ -441,7 +446,7 @@ async def _deliver(fed: Federation, delivery_id: int, *, probe: bool) -> str:
     if probe:
         state = (await _record_many(fed, [attempt]))[row.id]
     else:
-        state = await records.submit(attempt)
+        state = await _batchers(fed)[1].submit(attempt)
     if state == DeliveryState.PENDING:
         async with fed.sessions() as session:
             retry_at = await rows.next_attempt_at(session, row.id)
@@ -490,8 +495,8 @@ async def sweep(fed: Federation, *, limit: int = 2000) -> SweepReport:
     return report
 
 
-async def enqueue_all(fed: Federation, job: str, items: list[tuple[int, str]]) -> None:
-    """Schedule ``job`` for each (row id, job key), in one go when the scheduler can (the sweep
+async def enqueue_all(fed: Federation, job: str, items: list[tuple[Any, str]]) -> None:
+    """Schedule ``job`` for each (argument: a row id or a list of them, job key), in one go when the scheduler can (the sweep
     asks again for every waiting row: a scheduler that already holds them should answer fast)."""
     many = getattr(fed.scheduler, "enqueue_many", None)
     if many is not None:

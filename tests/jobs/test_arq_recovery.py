@@ -2,8 +2,9 @@
 middle of a fan-out: the database rows are the truth and the sweep re-queues them.
 
 40 hosts × 5 followers (one POST per shared inbox), receivers that take 0.2 s to answer and
-a worker running 4 jobs at a time, so the fan-out is mid-way when we strike. Delivery is
-at-least-once: only the POSTs in flight at that moment may arrive twice.
+a worker with 4 delivery slots, so the fan-out is mid-way when we strike. Delivery is
+at-least-once: only the POSTs in flight at that moment (at most 4) may arrive twice; the rows
+the killed worker had claimed but not yet posted come back when their lease expires.
 """
 
 from __future__ import annotations
@@ -95,12 +96,10 @@ def test_kill_9_mid_fanout_then_restart(database_url: str, fleet: Fleet, receive
     _, published = start_fanout(database_url, redis_url, receiver)
     wait_until(lambda: len(receiver.received()) >= 8, timeout=20, what="the fan-out to start")
     first.kill()
-    holding = in_flight(database_url)
     left = run(status(database_url)).counts.get("pending", 0)
     assert left > 8, "the worker should have been killed mid-way"
-    assert holding <= 4  # the worker's concurrency
     fleet.start(env)
-    check_everything_arrived(database_url, receiver, published, fleet, may_repeat=holding)
+    check_everything_arrived(database_url, receiver, published, fleet, may_repeat=4)
     flush_redis(redis_url)
 
 
