@@ -426,7 +426,11 @@ def main() -> int:
     parser.add_argument("--ports", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode == "receiver":
-        asyncio.run(receiver_main(args.ports, args.verify_every))
+        # The receivers stand for other servers on other machines: uvloop keeps their share of
+        # this machine's CPU small (0.2 ms per POST with the standard loop).
+        import uvloop
+
+        uvloop.run(receiver_main(args.ports, args.verify_every))
         return 0
     if args.quick:
         args.followers, args.hosts = 1000, 50
