@@ -40,7 +40,7 @@ class FederationConfig:
     domain_unavailable_after: timedelta = timedelta(days=7)
     probe_interval: timedelta = timedelta(hours=1)
     max_delivery_attempts: int = 16
-    fanout_batch: int = 1000
+    fanout_batch: int = 5000  # follows read per expansion transaction (100,000 followers: 20 of them)
     lease: timedelta = timedelta(minutes=2)
     delivery_slots: int = 32  # deliveries in flight at once in one process
 
