@@ -23,6 +23,7 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -364,6 +365,7 @@ def _reached(outcome: PostOutcome) -> bool:
 
 BATCH_MAX = 64
 BATCH_WAIT = 0.0  # seconds (0: the next turn of the event loop, up to two batches under way)
+RECORD_WAIT = 0.05  # seconds: outcomes gather for this long (the POST's slot is already free)
 def _batchers(fed: Federation) -> tuple[Batcher[int, int], Batcher[_Attempt, int]]:
     """This process's batchers: the deliveries running at the same moment share their claim and
     their record transactions."""
@@ -373,7 +375,7 @@ def _batchers(fed: Federation) -> tuple[Batcher[int, int], Batcher[_Attempt, int
         )),
         shared(fed, "delivery-records", lambda: Batcher(
             lambda attempts: _record_many(fed, attempts), key=lambda a: a.claim.row.id,
-            max_size=BATCH_MAX, wait=BATCH_WAIT,
+            max_size=BATCH_MAX, wait=RECORD_WAIT,
         )),
     )
 
@@ -405,7 +407,8 @@ async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> 
         return await _post_claimed(fed, claim, probe=True)
     claims, _ = _batchers(fed)
     async with _slots(fed):
-        return await _post_claimed(fed, await claims.submit(delivery_id), probe=False)
+        claim = await claims.submit(delivery_id)
+    return await _post_claimed(fed, claim, probe=False)
 
 
 async def deliver_many(fed: Federation, delivery_ids: list[int]) -> dict[str, int]:
@@ -414,8 +417,7 @@ async def deliver_many(fed: Federation, delivery_ids: list[int]) -> dict[str, in
     claims = await _claim_many(fed, delivery_ids)
 
     async def one(delivery_id: int) -> str:
-        async with _slots(fed):
-            return await _post_claimed(fed, claims.get(delivery_id), probe=False)
+        return await _post_claimed(fed, claims.get(delivery_id), probe=False)
 
     states = await asyncio.gather(*(one(d) for d in delivery_ids), return_exceptions=True)
     counts: dict[str, int] = {}
@@ -435,7 +437,7 @@ async def _post_claimed(fed: Federation, claim: _Claim | None, *, probe: bool) -
     if claim.outgoing is None:
         return DeliveryState.PARKED
     row, lease = claim.row, claim.until - claim.at
-    async with fed.client.host_semaphore(row.host):
+    async with (nullcontext() if probe else _slots(fed)), fed.client.host_semaphore(row.host):
         if fed.clock() > claim.at + lease / 3:  # waited long for a slot or behind this host's POSTs
             async with fed.sessions() as session, session.begin():
                 now = fed.clock()
