@@ -22,9 +22,14 @@ Every GET (``RemoteClient.get_json``, ``get_jrd``, ``get_document``) goes throug
 5. A JSON media type (activity+json, ld+json, json, jrd+json), valid JSON, and an object.
 
 ``post_activity`` signs (draft-cavage, with ``Digest``) and POSTs one activity, and never raises
-for HTTP or network failures: it returns a ``PostOutcome`` for the delivery layer to judge.
+for HTTP or network failures: it returns a ``PostOutcome`` for the delivery layer to judge. It
+runs on aiohttp (``posting``: half the CPU of the httpx2 path per POST) with the same two
+checks: ``netsafety.check_url_form`` before the request (a literal address, which aiohttp
+connects to directly, must be public), and at connect time ``PublicResolver``, which resolves
+the name with ``netsafety.resolve_public`` so the connection goes to an address just checked.
 
-Connections. One ``httpx2.AsyncClient`` per ``RemoteClient``. Its transport keeps one small
+Connections. One ``httpx2.AsyncClient`` per ``RemoteClient`` for GETs (and one aiohttp session,
+opened on the first POST, with the same limits per host and in all). Its transport keeps one small
 pool per origin, of ``connections_per_host`` connections, rather than one large shared pool
 (``docs/decisions.md`` §2: a shared pool of 50 collapsed signed-POST throughput); pools idle
 for longer than their keep-alive are closed. At most ``total_connections`` requests are in
@@ -34,7 +39,7 @@ like the per-host pool, so excess deliveries wait there rather than inside a poo
 
 This package is the public entry point; its modules are ``remote`` (``RemoteClient`` and the
 values it takes and returns), ``policy`` (``ClientPolicy``), ``transport`` (steps 2 and the
-per-origin pools), ``responses`` (steps 4 and 5) and ``errors`` (the ``FetchError`` tree, each
+per-origin pools), ``posting`` (the POSTs), ``responses`` (steps 4 and 5) and ``errors`` (the ``FetchError`` tree, each
 with a ``public_message`` safe to show a peer or a user, a ``detail`` for logs and the ``url``).
 """
 

@@ -1,7 +1,7 @@
 """Signed POSTs to remote inboxes, on aiohttp.
 
 Delivery is the hot path of an instance with a large audience: one POST per inbox, thousands a
-minute. Measured on this project's 2-core VM (``docs/decisions.md`` §12), the same signed POST
+minute. Measured on this project's 2-core VM (``docs/decisions.md`` §2), the same signed POST
 costs 1.6 ms of CPU through httpx2 (its auth flow, httpcore2's pool, anyio streams, h11) and
 0.9 ms through aiohttp, of which ≈ 0.45 ms is the RSA signature itself. GETs keep the
 httpx2 client (redirects followed by hand, body cap, JSON checks); POSTs to inboxes come here.
