@@ -400,15 +400,13 @@ async def deliver(fed: Federation, delivery_id: int, *, probe: bool = False) -> 
 
     Two short transactions around the POST: claim (a lease on the row) and load, then record.
     Both are shared with the deliveries running at the same moment in this process (see
-    ``Batcher``). A lease that ran low while waiting for a slot is renewed first.
+    ``Batcher``). The POST waits for one of the process's delivery slots and for its host's
+    semaphore; a lease that ran low meanwhile is renewed first.
     """
     if probe:
         claim = (await _claim_many(fed, [delivery_id], probe=True)).get(delivery_id)
         return await _post_claimed(fed, claim, probe=True)
-    claims, _ = _batchers(fed)
-    async with _slots(fed):
-        claim = await claims.submit(delivery_id)
-    return await _post_claimed(fed, claim, probe=False)
+    return await _post_claimed(fed, await _batchers(fed)[0].submit(delivery_id), probe=False)
 
 
 async def deliver_many(fed: Federation, delivery_ids: list[int]) -> dict[str, int]:
@@ -498,8 +496,9 @@ async def sweep(fed: Federation, *, limit: int = 2000) -> SweepReport:
 
 
 async def enqueue_all(fed: Federation, job: str, items: list[tuple[Any, str]]) -> None:
-    """Schedule ``job`` for each (argument: a row id or a list of them, job key), in one go when the scheduler can (the sweep
-    asks again for every waiting row: a scheduler that already holds them should answer fast)."""
+    """Schedule ``job`` for each (argument: a row id or a list of them, job key), in one go
+    when the scheduler can (the sweep asks again for every waiting row: a scheduler that
+    already holds them should answer fast)."""
     many = getattr(fed.scheduler, "enqueue_many", None)
     if many is not None:
         await many(job, items)
