@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -146,7 +146,7 @@ async def _verified_signer(
         signatures.verify_signature(parsed, signer.public_key_pem or "")
         return signer
     except signatures.SignatureError as exc:
-        if signer.fetched_at is not None and signer.fetched_at >= looked_up - REFETCH_INTERVAL:
+        if _fetched_lately(signer.fetched_at, looked_up):
             # Fetched for this request or a moment ago: refetching cannot help, and forged
             # requests must not make us hammer the host they name.
             raise Refused(401, "signature does not verify", repr(exc)) from None
@@ -157,6 +157,10 @@ async def _verified_signer(
     except (ActorUnavailable, signatures.SignatureError) as exc:
         raise Refused(401, "signature does not verify", repr(exc)) from None
     return signer
+
+
+def _fetched_lately(fetched_at: datetime | None, now: datetime) -> bool:
+    return fetched_at is not None and fetched_at >= now - REFETCH_INTERVAL
 
 
 async def _refetch_forwarded(
@@ -252,6 +256,7 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
     job is found again by the sweep)."""
     answers: dict[int, Any] = {}
     accepted: list[tuple[_Known, InboxContext, dict[str, Any]]] = []
+    now = fed.clock()
     async with fed.sessions() as session:
         connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         contexts = await inbox_contexts(connection, [known.question for known in batch])
@@ -261,8 +266,15 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
                     raise Refused(404, "no such actor")
                 if context.blocked:
                     raise Refused(403, "actor or domain blocked")
-                if context.signer_uri != known.activity.actor or not verifies(known.parsed, context.signer_key_pem):
-                    answers[id(known)] = None
+                if context.signer_uri != known.activity.actor:
+                    answers[id(known)] = None  # unknown key, or forwarded: the careful path
+                    continue
+                if not verifies(known.parsed, context.signer_key_pem):
+                    if _fetched_lately(context.signer_fetched_at, now):
+                        # As _verified_signer would decide, without a second look-up: a key
+                        # fetched a moment ago is not refetched for a forged request.
+                        raise Refused(401, "signature does not verify")
+                    answers[id(known)] = None  # the key may have rotated: refetch it
                     continue
                 check_origin(known.activity)
             except Refused as refused:

@@ -13,6 +13,7 @@ versions for the rest of the code; this module must answer the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, false, func, literal, or_, select
@@ -35,6 +36,7 @@ class InboxContext:
     signer_uri: str | None  # the actor whose key is ``key_id``, if stored
     signer_key_pem: str | None
     host_failing: bool  # the sender's host is marked failing or unavailable: it answered now
+    signer_fetched_at: datetime | None = None  # when the signer's document was last fetched
 
 
 def _signer(column: Any) -> Any:
@@ -92,7 +94,7 @@ _RECIPIENTS = select(func.lower(_actor.username), _actor.id).where(
     in_list(func.lower(_actor.username), "names"),
     _actor.deleted_at.is_(None),
 )
-_SIGNERS = select(_actor.public_key_id, _actor.uri, _actor.public_key_pem).where(
+_SIGNERS = select(_actor.public_key_id, _actor.uri, _actor.public_key_pem, _actor.fetched_at).where(
     in_list(_actor.public_key_id, "key_ids")
 ).order_by(_actor.id)
 _BLOCKS = select(_block.target_uri, _block.target_domain).where(
@@ -118,9 +120,9 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
     recipients: dict[str, int] = {}
     if names:
         recipients = {str(n): int(i) for n, i in await connection.execute(_RECIPIENTS, {"names": names})}
-    signers: dict[str, tuple[str, str | None]] = {}
-    for key_id, uri, pem in await connection.execute(_SIGNERS, {"key_ids": key_ids}):
-        signers.setdefault(key_id, (uri, pem))
+    signers: dict[str, tuple[str, str | None, datetime | None]] = {}
+    for key_id, uri, pem, fetched_at in await connection.execute(_SIGNERS, {"key_ids": key_ids}):
+        signers.setdefault(key_id, (uri, pem, fetched_at))
     blocked_uris: set[str] = set()
     blocked_domains: set[str] = set()
     for uri, domain in await connection.execute(_BLOCKS, {"uris": uris, "domains": domains}):
@@ -131,7 +133,7 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
     failing = {str(h) for (h,) in await connection.execute(_FAILING, {"hosts": hosts})}
     answers = []
     for q, q_domains in zip(questions, candidates, strict=True):
-        signer_uri, signer_key_pem = signers.get(q.key_id, (None, None))
+        signer_uri, signer_key_pem, fetched_at = signers.get(q.key_id, (None, None, None))
         answers.append(InboxContext(
             recipient_id=recipients.get(q.recipient.lower()) if q.recipient is not None else None,
             blocked=q.actor_uri in blocked_uris
@@ -139,6 +141,7 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
             signer_uri=signer_uri,
             signer_key_pem=signer_key_pem,
             host_failing=q.host in failing,
+            signer_fetched_at=fetched_at,
         ))
     return answers
 

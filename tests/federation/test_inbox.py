@@ -16,6 +16,7 @@ import httpx2
 import pytest
 from starlette.testclient import TestClient
 
+from federation.inbox import receive as receive_module
 from federation.keys import KeyPair
 from storage.tables import Actor, Block, Follow, InboxItem, InboxState, OutboxActivity
 from tests.conftest import TEST_BASE_URL, Db
@@ -288,6 +289,31 @@ async def test_rotated_key_is_accepted_after_one_refetch(
     assert post(client, alice, follow(alice, 4), keys=key_pair(0)).status_code == 401
     assert actor_fetches(origin, alice) == 3
     assert await count(db, InboxItem) == 2
+
+
+async def test_a_forged_request_is_refused_in_the_batch_while_the_key_is_fresh(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A known actor, a signature made with another key: while the actor's key was fetched
+    # less than a minute ago the batch refuses it itself (no careful path, no look-up again);
+    # later it goes the careful way, which refetches the key once (it may have rotated).
+    alice = origin.actor("alice")
+    assert post(client, alice, follow(alice, 1)).status_code == 202
+    careful: list[str] = []
+    real = receive_module._careful
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        careful.append(args[3].id)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(receive_module, "_careful", spy)
+    assert post(client, alice, follow(alice, 2), keys=key_pair(1)).status_code == 401
+    assert careful == [] and actor_fetches(origin, alice) == 1
+    await age_cached_actor(db, alice.uri)
+    assert post(client, alice, follow(alice, 3), keys=key_pair(1)).status_code == 401
+    assert len(careful) == 1 and actor_fetches(origin, alice) == 2
+    assert await count(db, InboxItem) == 1
 
 
 async def age_cached_actor(db: Db, uri: str) -> None:
