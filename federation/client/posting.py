@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from federation.client.errors import RemoteUnreachable
 from federation.client.policy import ClientPolicy
-from federation.netsafety import resolve_public
+from federation.netsafety import InvalidURL, resolve_public
 
 ERROR_BODY_BYTES = 2048  # enough for an error text; a short body also keeps the connection
 DNS_CACHE_SECONDS = 10
@@ -92,14 +93,20 @@ class InboxPoster:
         return self._session
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostAnswer:
-        """POST ``body``; raises ``aiohttp.ClientError``, ``TimeoutError`` or the resolver's
-        ``UnsafeAddress`` when no answer arrived."""
-        async with self._open().post(url, data=body, headers=headers, allow_redirects=False) as response:
-            try:
-                prefix = await _read_prefix(response.content, ERROR_BODY_BYTES)
-            except aiohttp.ClientError:
-                prefix = b""  # the status is what matters; the text is only a courtesy
-            return PostAnswer(response.status, response.headers.get("Retry-After"), prefix)
+        """POST ``body``. When no answer arrived: ``RemoteUnreachable`` (refused or broken
+        connection, malformed answer), ``TimeoutError``, or an ``UnsafeAddress`` (the resolver's
+        refusal, or ``InvalidURL``)."""
+        try:
+            async with self._open().post(url, data=body, headers=headers, allow_redirects=False) as response:
+                try:
+                    prefix = await _read_prefix(response.content, ERROR_BODY_BYTES)
+                except aiohttp.ClientError:
+                    prefix = b""  # the status is what matters; the text is only a courtesy
+                return PostAnswer(response.status, response.headers.get("Retry-After"), prefix)
+        except aiohttp.InvalidURL as exc:
+            raise InvalidURL(f"unusable URL {url!r}: {exc}") from exc
+        except aiohttp.ClientError as exc:
+            raise RemoteUnreachable(f"{type(exc).__name__}: {exc}", url=url) from exc
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -21,7 +21,6 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urljoin
 
-import aiohttp
 import httpx2
 
 from federation.client.errors import (
@@ -32,7 +31,6 @@ from federation.client.errors import (
     UnsafeTarget,
 )
 from federation.client.policy import ClientPolicy
-from federation.client.posting import InboxPoster
 from federation.client.responses import (
     ERROR_TEXT_CHARS,
     drain_short_body,
@@ -126,7 +124,8 @@ class RemoteClient:
             follow_redirects=False,
             trust_env=False,
         )
-        self._poster = InboxPoster(policy)  # POSTs to inboxes: aiohttp, see posting.py
+        self._poster: Any = None  # POSTs to inboxes, on aiohttp (see posting.py), opened on
+        # the first one: commands that never POST do not import aiohttp.
         self._slots = asyncio.Semaphore(policy.total_connections)
         self._host_semaphores: weakref.WeakValueDictionary[str, asyncio.Semaphore] = (
             weakref.WeakValueDictionary()
@@ -146,7 +145,8 @@ class RemoteClient:
     async def aclose(self) -> None:
         """Close every pooled connection."""
         await self._http.aclose()
-        await self._poster.aclose()
+        if self._poster is not None:
+            await self._poster.aclose()
 
     def host_semaphore(self, host: str) -> asyncio.Semaphore:
         """The semaphore limiting concurrent deliveries to ``host`` (``connections_per_host``).
@@ -203,7 +203,7 @@ class RemoteClient:
                     headers.update(sign_request(
                         "POST", inbox, headers, body, signer.key_id, signer.private_key_pem,
                     ))
-                    answer = await self._poster.post(inbox, body, headers)
+                    answer = await self._inbox_poster().post(inbox, body, headers)
                 status = answer.status
                 retry_after = parse_retry_after(answer.retry_after, datetime.now(UTC))
                 if not 200 <= status < 300:
@@ -212,15 +212,20 @@ class RemoteClient:
                 return outcome(f"unresolvable host: {exc.detail}")
             except UnsafeAddress as exc:
                 return outcome(f"refused target: {exc.detail}", final=True)
-            except aiohttp.InvalidURL as exc:
-                return outcome(f"refused target: {exc}", final=True)
             except TimeoutError:
                 return outcome(f"timed out after {self.policy.timeout}s")
-            except aiohttp.ClientError as exc:
-                return outcome(f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_CHARS])
+            except RemoteUnreachable as exc:
+                return outcome(exc.detail[:ERROR_TEXT_CHARS])
         return outcome(None)
 
     # --- internals ---
+
+    def _inbox_poster(self) -> Any:
+        if self._poster is None:
+            from federation.client.posting import InboxPoster
+
+            self._poster = InboxPoster(self.policy)
+        return self._poster
 
     async def _follow(self, url: str, signer: Signer | None, accept: str) -> RemoteDocument:
         current = url
