@@ -236,6 +236,7 @@ class RunResult:
     runner_cpu_ms_per_delivery: float = 0.0  # user + system CPU of the runner processes
     receiver_cpu_ms_per_delivery: float = 0.0
     machine_busy: float = 0.0  # share of the machine's CPU time busy from commit to last POST
+    rsa_signs_per_second: float = 0.0  # this CPU's speed just before the run (its speed varies)
 
 
 def redis_url(index: int) -> str:
@@ -296,6 +297,7 @@ def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers
             processes.append(instance)
             assert instance.process is not None
             rss_pids.append(instance.process.pid)
+        result.rsa_signs_per_second = rsa_speed()
         receiver_pids = [r.process.pid for r in receivers]
         runner_cpu, receiver_cpu, machine = cpu_seconds(rss_pids), cpu_seconds(receiver_pids), machine_cpu()
         published = []
@@ -340,6 +342,19 @@ def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers
         for process in processes:
             process.stop()
     return result
+
+
+def rsa_speed(seconds: float = 0.5) -> float:
+    """RSA-2048 signatures per second on one core, right now (a VM's speed varies over time)."""
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.hashes import SHA256
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        key.sign(b"(request-target): post /inbox", padding.PKCS1v15(), SHA256())
+        count += 1
+    return round(count / (time.perf_counter() - started))
 
 
 def peak_rss_kib(pid: int) -> int:
@@ -506,7 +521,7 @@ def summary(r: RunResult) -> str:
             f"after commit (first POST +{r.first_post_after}s); {r.rate_first_to_last}/s first→last, "
             f"{r.rate_from_commit}/s from commit; repeated {r.repeated}; signatures ok {r.verified} bad "
             f"{r.bad_signatures}; CPU ms/delivery runner {r.runner_cpu_ms_per_delivery} receivers "
-            f"{r.receiver_cpu_ms_per_delivery}; machine busy {r.machine_busy:.0%}; peak RSS {r.peak_rss_mib} MiB; "
+            f"{r.receiver_cpu_ms_per_delivery}; machine busy {r.machine_busy:.0%}; RSA {r.rsa_signs_per_second:.0f}/s; peak RSS {r.peak_rss_mib} MiB; "
             f"publish {r.publish_ms} ms; load {r.load_after:.1f}")
 
 
