@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import Integer, bindparam, func, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -105,21 +105,38 @@ async def park_deliveries(session: AsyncSession, ids: list[int]) -> None:
         await (await session.connection()).execute(_PARK, {"ids": ids})
 
 
+_RECORDED = ("state", "attempts", "last_status", "last_error", "delivered_at", "next_attempt_at")
+_RECORD_ONE_BY_ONE = (
+    update(Delivery.__table__)  # type: ignore[arg-type]
+    .where(_delivery.id == bindparam("b_id"))
+    .values(lease_until=None, **{n: bindparam(n, type_=_delivery[n].type) for n in _RECORDED})
+)
+# PostgreSQL: every outcome in one execution, each column sent as one array (an executemany
+# is one Bind/Execute per row, each with its own parameter processing on both sides).
+_RECORD_ARRAYS = text(
+    "UPDATE delivery SET lease_until = NULL, "
+    + ", ".join(f"{n} = u.{n}" for n in _RECORDED)
+    + " FROM unnest(:b_id, " + ", ".join(f":{n}" for n in _RECORDED) + ") AS u(id, "
+    + ", ".join(_RECORDED) + ") WHERE delivery.id = u.id"
+).bindparams(
+    bindparam("b_id", type_=postgresql.ARRAY(Integer)),
+    *(bindparam(n, type_=postgresql.ARRAY(_delivery[n].type)) for n in _RECORDED),
+)
+
+
 async def record_attempts(session: AsyncSession, attempts: list[dict[str, Any]]) -> None:
-    """Write attempts' outcomes with one UPDATE executed for many rows; each dict has
-    ``b_id``, ``state``, ``attempts``, ``last_status``, ``last_error``, ``delivered_at``,
-    ``next_attempt_at``; the lease is released."""
+    """Write attempts' outcomes, in one statement; each dict has ``b_id``, ``state``,
+    ``attempts``, ``last_status``, ``last_error``, ``delivered_at``, ``next_attempt_at``; the
+    lease is released."""
     if not attempts:
         return
-    table = Delivery.__table__  # type: ignore[attr-defined]
-    names = ("state", "attempts", "last_status", "last_error", "delivered_at", "next_attempt_at")
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(lease_until=None, **{n: bindparam(n, type_=table.c[n].type) for n in names})
-    )
     connection = await session.connection()
-    await connection.execute(statement, attempts)
+    if connection.dialect.name != "postgresql":
+        await connection.execute(_RECORD_ONE_BY_ONE, attempts)
+        return
+    columns = {name: [a[name] for a in attempts] for name in ("b_id", *_RECORDED)}
+    columns["state"] = [str(state) for state in columns["state"]]
+    await connection.execute(_RECORD_ARRAYS, columns)
 
 
 async def next_attempt_at(session: AsyncSession, delivery_id: int) -> datetime | None:
