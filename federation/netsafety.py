@@ -85,6 +85,22 @@ def _literal_address(host: str) -> IPAddress | None:
         return None
 
 
+def _check_without_dns(host: str, allow_private: bool) -> str | None:
+    """What can be refused before DNS: a non-public literal address, an empty name,
+    ``localhost`` and ``*.localhost``. Returns the literal address, or None for a name."""
+    literal = _literal_address(host)
+    if literal is not None:
+        if not allow_private and not is_public_address(literal):
+            raise UnsafeAddress(f"{host} is not a public address")
+        return str(literal)
+    name = host.rstrip(".").lower()
+    if not name:
+        raise InvalidURL("empty host name")
+    if not allow_private and (name == "localhost" or name.endswith(".localhost")):
+        raise UnsafeAddress(f"{host} is a loopback name")
+    return None
+
+
 async def resolve_public(host: str, port: int, *, allow_private: bool = False) -> list[str]:
     """Resolve ``host`` and return its addresses, refusing any non-public one.
 
@@ -93,16 +109,10 @@ async def resolve_public(host: str, port: int, *, allow_private: bool = False) -
     ``getaddrinfo``. With ``allow_private`` nothing is refused. Raises
     ``UnsafeAddress`` (or ``UnresolvableHost`` when DNS gives nothing).
     """
-    literal = _literal_address(host)
+    literal = _check_without_dns(host, allow_private)
     if literal is not None:
-        if not allow_private and not is_public_address(literal):
-            raise UnsafeAddress(f"{host} is not a public address")
-        return [str(literal)]
+        return [literal]
     name = host.rstrip(".").lower()
-    if not name:
-        raise InvalidURL("empty host name")
-    if not allow_private and (name == "localhost" or name.endswith(".localhost")):
-        raise UnsafeAddress(f"{host} is a loopback name")
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM)
@@ -141,15 +151,8 @@ def check_url_form(url: str, *, allow_private: bool = False) -> tuple[str, int]:
         raise InvalidURL("URL carries user information")
     if not parts.hostname:
         raise InvalidURL(f"URL {url!r} has no host")
-    host = parts.hostname
-    if not allow_private:
-        literal = _literal_address(host)
-        if literal is not None and not is_public_address(literal):
-            raise UnsafeAddress(f"{host} is not a public address")
-        name = host.rstrip(".").lower()
-        if name == "localhost" or name.endswith(".localhost"):
-            raise UnsafeAddress(f"{host} is a loopback name")
-    return host, port or _DEFAULT_PORTS[parts.scheme]
+    _check_without_dns(parts.hostname, allow_private)
+    return parts.hostname, port or _DEFAULT_PORTS[parts.scheme]
 
 
 async def check_url(url: str, *, allow_private: bool = False) -> list[str]:

@@ -30,9 +30,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from federation.client.errors import RemoteUnreachable
 from federation.client.policy import ClientPolicy
+from federation.client.responses import ERROR_BODY_BYTES
 from federation.netsafety import InvalidURL, resolve_public
 
-ERROR_BODY_BYTES = 2048  # enough for an error text; a short body also keeps the connection
 DNS_CACHE_SECONDS = 10
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin
 
 import httpx2
@@ -42,6 +42,9 @@ from federation.client.transport import RemoteTransport
 from federation.netsafety import UnresolvableHost, UnsafeAddress, check_url, check_url_form
 from federation.signatures import SignatureAuth, sign_request
 from federation.vocab.jsonld import AS_MEDIA_TYPES, LD_PROFILE
+
+if TYPE_CHECKING:
+    from federation.client.posting import InboxPoster
 
 AS_ACCEPT = f"{AS_MEDIA_TYPES[0]}, {LD_PROFILE}"
 JRD_ACCEPT = "application/jrd+json, application/json"
@@ -124,7 +127,7 @@ class RemoteClient:
             follow_redirects=False,
             trust_env=False,
         )
-        self._poster: Any = None  # POSTs to inboxes, on aiohttp (see posting.py), opened on
+        self._poster: InboxPoster | None = None  # POSTs to inboxes, on aiohttp (see posting.py), opened on
         # the first one: commands that never POST do not import aiohttp.
         self._slots = asyncio.Semaphore(policy.total_connections)
         self._host_semaphores: weakref.WeakValueDictionary[str, asyncio.Semaphore] = (
@@ -220,7 +223,7 @@ class RemoteClient:
 
     # --- internals ---
 
-    def _inbox_poster(self) -> Any:
+    def _inbox_poster(self) -> InboxPoster:
         if self._poster is None:
             from federation.client.posting import InboxPoster
 

@@ -19,7 +19,7 @@ JSON_MEDIA_TYPES = frozenset(
     {"application/activity+json", "application/ld+json", "application/json", "application/jrd+json"}
 )
 ERROR_TEXT_CHARS = 500
-_ERROR_BODY_BYTES = 2048  # enough for the error text; a short body also keeps the connection
+ERROR_BODY_BYTES = 2048  # enough for the error text; a short body also keeps the connection
 
 
 async def read_json_body(response: httpx2.Response, url: str, limit: int) -> bytes:
@@ -53,7 +53,7 @@ def parse_object(body: bytes, url: str) -> dict[str, Any]:
 
 async def error_text(response: httpx2.Response) -> str:
     """The start of an error response's body, as one line of at most ERROR_TEXT_CHARS."""
-    return one_line(await _read_prefix(response, _ERROR_BODY_BYTES))
+    return one_line(await _read_prefix(response, ERROR_BODY_BYTES))
 
 
 def one_line(raw: bytes) -> str:
@@ -63,7 +63,7 @@ def one_line(raw: bytes) -> str:
 
 async def drain_short_body(response: httpx2.Response) -> None:
     """Read a short body to its end, which lets the connection go back to the pool."""
-    await _read_prefix(response, _ERROR_BODY_BYTES)
+    await _read_prefix(response, ERROR_BODY_BYTES)
 
 
 async def _read_prefix(response: httpx2.Response, limit: int) -> bytes:

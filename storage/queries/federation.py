@@ -113,12 +113,14 @@ _RECORD_ONE_BY_ONE = (
 )
 # PostgreSQL: every outcome in one execution, each column sent as one array (an executemany
 # is one Bind/Execute per row, each with its own parameter processing on both sides).
-_RECORD_ARRAYS = text(
-    "UPDATE delivery SET lease_until = NULL, "
-    + ", ".join(f"{n} = u.{n}" for n in _RECORDED)
-    + " FROM unnest(:b_id, " + ", ".join(f":{n}" for n in _RECORDED) + ") AS u(id, "
-    + ", ".join(_RECORDED) + ") WHERE delivery.id = u.id"
-).bindparams(
+_RECORD_ARRAYS = text("""
+    UPDATE delivery SET lease_until = NULL, state = u.state, attempts = u.attempts,
+        last_status = u.last_status, last_error = u.last_error, delivered_at = u.delivered_at,
+        next_attempt_at = u.next_attempt_at
+    FROM unnest(:b_id, :state, :attempts, :last_status, :last_error, :delivered_at, :next_attempt_at)
+        AS u(id, state, attempts, last_status, last_error, delivered_at, next_attempt_at)
+    WHERE delivery.id = u.id
+""").bindparams(
     bindparam("b_id", type_=postgresql.ARRAY(Integer)),
     *(bindparam(n, type_=postgresql.ARRAY(_delivery[n].type)) for n in _RECORDED),
 )
