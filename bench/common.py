@@ -222,6 +222,20 @@ def load_average() -> list[float]:
     return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
 
 
+def pids_named(*names: str) -> list[int]:
+    """The machine's processes whose command name is one of ``names`` (e.g. "postgres",
+    "redis-server"): the services the benchmark shares the cores with."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
     """User + system CPU seconds consumed so far by these processes."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -405,7 +419,7 @@ def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
 
     def cell(value: Any) -> str:
         if isinstance(value, float):
-            return f"{value:,.1f}"
+            return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
         if isinstance(value, int):
             return f"{value:,}"
         return "" if value is None else str(value)

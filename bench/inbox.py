@@ -65,6 +65,7 @@ from bench.common import (
     load_average,
     machine_cpu,
     machine_facts,
+    pids_named,
     private_redis_db,
     require_wrk,
     start_echofed,
@@ -506,12 +507,15 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                 load = load_average()
                 machine0 = machine_cpu()
                 cpu0 = cpu_seconds(pids)
+                services = {name: pids_named(name) for name in ("postgres", "redis-server")}
+                services0 = {name: cpu_seconds(found) for name, found in services.items()}
                 if args.profile and name == args.profile_phase:
                     profiler = _start_profiler(processes, server, work, kind, name, args)
                 else:
                     profiler = None
                 numbers = replay(phase, url, work, threads=args.threads, connections=args.connections, cap=args.cap)
                 cpu1 = cpu_seconds(pids)
+                services1 = {name: cpu_seconds(found) for name, found in services.items()}
                 machine1 = machine_cpu()
                 if profiler is not None:
                     processes.stop(profiler, sig=signal.SIGINT)
@@ -546,6 +550,9 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                     "rows_expected": len(expected_ids),
                     "server_cpu_s": round(cpu1 - cpu0, 2),
                     "server_cpu_ms_per_req": (cpu1 - cpu0) * 1000 / len(phase.requests),
+                    # PostgreSQL's backends (those living through the phase) and Redis.
+                    "postgres_cpu_ms_per_req": (services1["postgres"] - services0["postgres"]) * 1000 / len(phase.requests),
+                    "redis_cpu_ms_per_req": (services1["redis-server"] - services0["redis-server"]) * 1000 / len(phase.requests),
                     "build_s": round(built, 1),
                     "load_average_before": load,
                     "machine_busy_pct": round(
@@ -663,6 +670,7 @@ def main(argv: list[str]) -> int:
         ("p99_ms", "p99 ms"), ("status_202", "202"), ("status_401", "401"),
         ("status_other", "other"), ("rows", "rows"), ("rows_expected", "expected"),
         ("key_fetches", "key GETs"), ("server_cpu_ms_per_req", "srv CPU ms/req"),
+        ("postgres_cpu_ms_per_req", "PG CPU ms/req"), ("redis_cpu_ms_per_req", "Redis CPU ms/req"),
         ("machine_busy_pct", "machine busy %"), ("ok", "ok"),
     ]))
     path = write_results("inbox", {

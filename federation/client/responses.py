@@ -8,12 +8,12 @@ so the connection can go back to its pool.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx2
 
 from federation.client.errors import NotJson, TooLarge
+from federation.vocab.jsontext import load_json
 
 JSON_MEDIA_TYPES = frozenset(
     {"application/activity+json", "application/ld+json", "application/json", "application/jrd+json"}
@@ -43,7 +43,7 @@ async def read_json_body(response: httpx2.Response, url: str, limit: int) -> byt
 def parse_object(body: bytes, url: str) -> dict[str, Any]:
     """The JSON object in ``body``; ``NotJson`` when it is malformed or not an object."""
     try:
-        document = json.loads(body)
+        document = load_json(body)
     except (ValueError, RecursionError) as exc:
         raise NotJson(f"malformed JSON: {exc}", url=url) from exc
     if not isinstance(document, dict):

@@ -9,7 +9,6 @@ once by activity id → 202 → a job runs the handler.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from federation.delivery import enqueue_all, host_answered
 from federation.fetch import fetch_object
 from federation.vocab.activities import ActivityData, InvalidActivity, host_of, parse_activity
 from federation.vocab.jsonld import id_of
+from federation.vocab.jsontext import UnstorableJSON, load_json
 from storage.columns import utcnow
 from storage.queries.actors import actor_by_key_id, actor_by_uri, local_actor
 from storage.queries.federation import domain_health, insert_inbox_item
@@ -223,10 +223,12 @@ class _Known:
     activity: ActivityData
     parsed: signatures.SignatureRequest
     question: InboxQuestion
+    text: str  # the body as received, stored as is
 
 
 async def _store_known(
     fed: Federation, activity: ActivityData, parsed: signatures.SignatureRequest, recipient: str | None,
+    body: bytes,
 ) -> tuple[int | None, bool] | None:
     """The common case: a known signer, who is the activity's actor, whose stored key verifies.
     The POSTs arriving at the same moment are looked up, checked, stored and queued together
@@ -238,7 +240,7 @@ async def _store_known(
     batcher = shared(fed, "inbox", lambda: Batcher(
         lambda batch: _store_batch(fed, batch), key=id, max_size=WRITE_BATCH, parallel=WRITE_PARALLEL,
     ))
-    answer = await batcher.submit(_Known(activity, parsed, question))
+    answer = await batcher.submit(_Known(activity, parsed, question, body.decode("utf-8")))
     if isinstance(answer, Refused):
         raise answer
     return answer  # type: ignore[no-any-return]
@@ -281,6 +283,7 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
                 answers[id(known)] = refused
                 continue
             values = _item_values(known.activity, known.parsed.key_id, context.recipient_id)
+            values["text"] = known.text
             accepted.append((known, context, values))
         stored = await store_inbox_items(connection, [values for _, _, values in accepted])
     await enqueue_all(fed, "process_inbox", [(i, f"inbox:{i}") for i in sorted(stored.values())])
@@ -350,8 +353,10 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
         raise Refused(415, "expected application/activity+json")
     body = await _read_body(request, fed.config.max_inbox_bytes)
     try:
-        document: Any = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document: Any = load_json(body)
+    except UnstorableJSON as exc:
+        raise Refused(400, str(exc)) from None
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, absurdly nested
         raise Refused(400, "malformed JSON") from None
     try:
         activity = parse_activity(document)
@@ -364,7 +369,7 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
             parsed = _inspect(fed, request, body)
         except Refused:
             parsed = None  # the careful path below answers (a block comes before a bad signature)
-    stored = None if parsed is None else await _store_known(fed, activity, parsed, recipient)
+    stored = None if parsed is None else await _store_known(fed, activity, parsed, recipient, body)
     if stored is None:
         activity, item_id, revive_host = await _careful(fed, request, body, activity, recipient)
         if item_id is not None:

@@ -1,6 +1,6 @@
 """The signature checks' hot path. For the inbox, the POSTs that arrive together are answered
 together: everything they need to know before they are accepted (their recipients, instance
-blocks, the signers' keys, the sender hosts' health) in four statements, then one INSERT that
+blocks, the signers' keys, the sender hosts' health) in one statement, then one INSERT that
 stores the activities once each by id. For a signed GET (authorized fetch), one SELECT: the
 signer's key and whether it or its domain is blocked.
 
@@ -12,11 +12,24 @@ versions for the rest of the code; this module must answer the same.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, false, func, literal, or_, select
+from sqlalchemy import (
+    String,
+    bindparam,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -89,48 +102,54 @@ class InboxQuestion:
     host: str
 
 
-_RECIPIENTS = select(func.lower(_actor.username), _actor.id).where(
-    _actor.local == True,
-    in_list(func.lower(_actor.username), "names"),
-    _actor.deleted_at.is_(None),
-)
-_SIGNERS = select(_actor.public_key_id, _actor.uri, _actor.public_key_pem, _actor.fetched_at).where(
-    in_list(_actor.public_key_id, "key_ids")
-).order_by(_actor.id)
-_BLOCKS = select(_block.target_uri, _block.target_domain).where(
-    _block.actor_id.is_(None),
-    or_(in_list(_block.target_uri, "uris"),
-        in_list(_block.target_domain, "domains")),
-)
-_FAILING = select(_health.host).where(
-    in_list(_health.host, "hosts"),
-    or_(_health.available == false(), _health.failing_since.is_not(None)),
-)
+# Everything a batch needs in one statement (one round trip): each branch tags its rows with
+# a kind, and every branch has the columns of the first one (its types decide the results').
+_KIND = _actor.public_key_id.type
+_LOOKUPS = union_all(
+    select(literal_column("'k'", _KIND).label("kind"), _actor.public_key_id.label("name"),
+           _actor.uri.label("value"), _actor.public_key_pem.label("pem"),
+           _actor.fetched_at.label("fetched_at"), _actor.id.label("row_id"))
+    .where(in_list(_actor.public_key_id, "key_ids")),
+    select(literal_column("'r'", _KIND), func.lower(_actor.username), null(), null(), null(), _actor.id)
+    .where(_actor.local == True, in_list(func.lower(_actor.username), "names"),
+           _actor.deleted_at.is_(None)),
+    select(literal_column("'b'", _KIND), _block.target_uri, _block.target_domain, null(), null(), null())
+    .where(_block.actor_id.is_(None),
+           or_(in_list(_block.target_uri, "uris"), in_list(_block.target_domain, "domains"))),
+    select(literal_column("'f'", _KIND), _health.host, null(), null(), null(), null())
+    .where(in_list(_health.host, "hosts"),
+           or_(_health.available == false(), _health.failing_since.is_not(None))),
+).order_by(literal_column("kind"), literal_column("row_id"))
 
 
 async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuestion]) -> list[InboxContext]:
-    """The answers for many POSTs at once, in their order: four statements whatever their
-    number (recipients, signers' keys, instance blocks, failing hosts)."""
-    names = sorted({q.recipient.lower() for q in questions if q.recipient is not None})
-    key_ids = sorted({q.key_id for q in questions})
-    uris = sorted({q.actor_uri for q in questions})
+    """The answers for many POSTs at once, in their order, from one statement whatever their
+    number (signers' keys, recipients, instance blocks, failing hosts)."""
     candidates = [domain_candidates(list(q.domains)) for q in questions]
-    domains = sorted({d for found in candidates for d in found})
-    hosts = sorted({q.host for q in questions})
-    recipients: dict[str, int] = {}
-    if names:
-        recipients = {str(n): int(i) for n, i in await connection.execute(_RECIPIENTS, {"names": names})}
+    lists = {
+        "key_ids": sorted({q.key_id for q in questions}),
+        "names": sorted({q.recipient.lower() for q in questions if q.recipient is not None}),
+        "uris": sorted({q.actor_uri for q in questions}),
+        "domains": sorted({d for found in candidates for d in found}),
+        "hosts": sorted({q.host for q in questions}),
+    }
     signers: dict[str, tuple[str, str | None, datetime | None]] = {}
-    for key_id, uri, pem, fetched_at in await connection.execute(_SIGNERS, {"key_ids": key_ids}):
-        signers.setdefault(key_id, (uri, pem, fetched_at))
+    recipients: dict[str, int] = {}
     blocked_uris: set[str] = set()
     blocked_domains: set[str] = set()
-    for uri, domain in await connection.execute(_BLOCKS, {"uris": uris, "domains": domains}):
-        if uri is not None:
-            blocked_uris.add(uri)
-        if domain is not None:
-            blocked_domains.add(domain)
-    failing = {str(h) for (h,) in await connection.execute(_FAILING, {"hosts": hosts})}
+    failing: set[str] = set()
+    for kind, name, value, pem, fetched_at, row_id in await connection.execute(_LOOKUPS, lists):
+        if kind == "k":  # by row id: with two rows for one key (never expected), the first wins
+            signers.setdefault(name, (value, pem, fetched_at))
+        elif kind == "r":
+            recipients[name] = int(row_id)
+        elif kind == "b":
+            if name is not None:
+                blocked_uris.add(name)
+            if value is not None:
+                blocked_domains.add(value)
+        else:
+            failing.add(name)
     answers = []
     for q, q_domains in zip(questions, candidates, strict=True):
         signer_uri, signer_key_pem, fetched_at = signers.get(q.key_id, (None, None, None))
@@ -148,25 +167,43 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
 
 _COLUMNS = ("activity_id", "type", "actor_uri", "key_id", "recipient_id", "body", "state",
             "attempts", "received_at")
-_MANY = {
-    name: insert(_items)
-    .values({column: bindparam(column, type_=_items.c[column].type) for column in _COLUMNS})
-    .on_conflict_do_nothing(index_elements=["activity_id"])
-    .returning(_items.c.id, _items.c.activity_id)
-    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
-}
+# SQLite: an executemany, which SQLAlchemy sends as multi-row INSERTs (in process: cheap).
+_MANY = sqlite.insert(_items).values(
+    {column: bindparam(column, type_=_items.c[column].type) for column in _COLUMNS}
+).on_conflict_do_nothing(index_elements=["activity_id"]).returning(_items.c.id, _items.c.activity_id)
+# PostgreSQL: one execution whatever the number of rows, each column sent as one array, the
+# bodies as JSON text (one SQL text, prepared once; no parameter work per row and column).
+_ARRAYS = text("""
+    INSERT INTO inbox_item (activity_id, type, actor_uri, key_id, recipient_id, body, state,
+                            attempts, received_at)
+    SELECT u.activity_id, u.type, u.actor_uri, u.key_id, u.recipient_id, u.body::jsonb, u.state,
+           u.attempts, u.received_at
+    FROM unnest(:activity_id, :type, :actor_uri, :key_id, :recipient_id, :body, :state,
+                :attempts, :received_at)
+         AS u(activity_id, type, actor_uri, key_id, recipient_id, body, state, attempts, received_at)
+    ON CONFLICT (activity_id) DO NOTHING
+    RETURNING id, activity_id
+""").bindparams(*(
+    bindparam(c, type_=postgresql.ARRAY(String() if c == "body" else _items.c[c].type)) for c in _COLUMNS
+))
 
 
 async def store_inbox_items(connection: AsyncConnection, items: list[dict[str, Any]]) -> dict[str, int]:
-    """Store received activities once each, in one statement (SQLAlchemy sends an executemany
-    with RETURNING as multi-row INSERTs); returns the new rows' ids by activity id. An id
-    already recorded, or repeated in ``items``, is stored once and the first one wins."""
+    """Store received activities once each, in one statement; returns the new rows' ids by
+    activity id. An id already recorded, or repeated in ``items``, is stored once and the
+    first one wins. Each item has the ``inbox_item`` columns; ``text``, when given, is
+    ``body`` as received (read by ``federation.vocab.jsontext.load_json``, so PostgreSQL takes it)."""
     first: dict[str, dict[str, Any]] = {}
     for values in items:
         first.setdefault(values["activity_id"], values)
     if not first:
         return {}
-    result = await connection.execute(_MANY[connection.dialect.name], list(first.values()))
+    if connection.dialect.name == "postgresql":
+        columns = {c: [v[c] for v in first.values()] for c in _COLUMNS if c != "body"}
+        columns["body"] = [v.get("text") or json.dumps(v["body"], ensure_ascii=False) for v in first.values()]
+        result = await connection.execute(_ARRAYS, columns)
+    else:
+        result = await connection.execute(_MANY, [{c: v[c] for c in _COLUMNS} for v in first.values()])
     return {str(activity_id): int(item_id) for item_id, activity_id in result.all()}
 
 

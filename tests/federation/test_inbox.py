@@ -353,9 +353,48 @@ async def _post_together(db: Db, client: TestClient, origin: RemoteOrigin) -> No
     assert statuses == [202] * len(sent)
     stored = await rows(db, InboxItem)
     assert sorted(i.activity_id for i in stored) == sorted([f"{alice.uri}/likes/0"] + [a["id"] for a in activities])
+    # Stored as sent (on PostgreSQL, as the very text received).
+    sent_by_id = {a["id"]: a for a in activities}
+    assert [i.body for i in stored if i.activity_id in sent_by_id] == [sent_by_id[i.activity_id] for i in stored if i.activity_id in sent_by_id]
 
     async def all_taken_up() -> bool:
         return await count(db, InboxItem, InboxItem.state == InboxState.RECEIVED) == 0
 
     await wait_until(all_taken_up, what="every stored activity processed", timeout=20)
     assert {i.attempts for i in await rows(db, InboxItem)} == {1}
+
+
+UNSTORABLE = {
+    "NUL character": '"a\\u0000b"',
+    "lone surrogate": '"\\ud800"',
+    "number beyond any float": "1e999999",
+    "NaN": "NaN",
+}
+
+
+@pytest.mark.parametrize("label", UNSTORABLE)
+async def test_an_unstorable_document_is_refused_without_harming_its_batch(
+    db: Db, origin: RemoteOrigin, client: TestClient, planetarium: Actor, label: str
+) -> None:
+    """JSON that parses but that the database cannot hold (PostgreSQL's jsonb refuses NUL and
+    lone surrogates; Python reads 1e999999 as infinity) is a 400 for its sender, and the
+    requests that share its batch are stored as if it had not been there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alice = origin.actor("alice")
+    assert post(client, alice, {**follow(alice), "id": f"{alice.uri}/first"}).status_code == 202
+    good = [{"@context": AS, "id": f"{alice.uri}/likes/{n}", "type": "Like", "actor": alice.uri,
+             "object": f"{TEST_BASE_URL}/notes/{n}"} for n in range(12)]
+    bad = json.dumps({**good[0], "id": f"{alice.uri}/bad"})[:-1] + f', "summary": {UNSTORABLE[label]}}}'
+    assert json.loads(bad)["summary"] is not None  # Python's parser takes it
+
+    def send(item: Any) -> int:
+        if isinstance(item, str):
+            return post(client, alice, None, body=item.encode()).status_code
+        return post(client, alice, item).status_code
+
+    with ThreadPoolExecutor(max_workers=13) as pool:
+        statuses = list(pool.map(send, [*good[:6], bad, *good[6:]]))
+    assert statuses == [202] * 6 + [400] + [202] * 6
+    stored = {i.activity_id for i in await rows(db, InboxItem)}
+    assert stored == {f"{alice.uri}/first"} | {a["id"] for a in good}
