@@ -35,15 +35,22 @@ ARQ_QUEUE = "echofed:jobs"
 ARQ_JOB_TIMEOUT = 300
 ARQ_IN_PROGRESS_SECONDS = ARQ_JOB_TIMEOUT + 10  # arq's hold on a started job id
 SWEEP_SECONDS = 5
-ENQUEUE_CHUNK = 500  # jobs looked up in one Redis round trip, then queued in another
-# What arq's enqueue_job does inside its WATCH/MULTI, as one atomic step: queue the job unless
-# a job or a kept result already has its id. KEYS: job key, result key, queue; ARGV: job id,
-# score (ms), expiry (ms), serialized job.
+ENQUEUE_CHUNK = 500  # jobs per Redis round trip
+# What arq's enqueue_job does inside its WATCH/MULTI, as one atomic step, for many jobs: queue
+# each job unless a job or a kept result already has its id. KEYS: the queue, then for each job
+# its job key and its result key; ARGV: score (ms), expiry (ms), then for each job its id and
+# its serialized form. Returns how many were queued.
 _ENQUEUE_SCRIPT = """
-if redis.call('exists', KEYS[1], KEYS[2]) > 0 then return 0 end
-redis.call('psetex', KEYS[1], ARGV[3], ARGV[4])
-redis.call('zadd', KEYS[3], ARGV[2], ARGV[1])
-return 1
+local queued = 0
+for n = 1, (#KEYS - 1) / 2 do
+  local job_key, result_key = KEYS[2 * n], KEYS[2 * n + 1]
+  if redis.call('exists', job_key, result_key) == 0 then
+    redis.call('psetex', job_key, ARGV[2], ARGV[2 * n + 2])
+    redis.call('zadd', KEYS[1], ARGV[1], ARGV[2 * n + 1])
+    queued = queued + 1
+  end
+end
+return queued
 """
 DELIVERY_BATCH = 64  # new deliveries per job (each process runs ECHOFED_WORKER_CONCURRENCY at once)
 STOP_GRACE_SECONDS = 10.0  # how long the embedded runner lets jobs under way finish at shutdown
@@ -68,7 +75,7 @@ async def _fanout(fed: Federation, fanout_id: int) -> str:
         batches = [created[i:i + DELIVERY_BATCH] for i in range(0, len(created), DELIVERY_BATCH)]
         await enqueue_all(fed, "deliver_batch", [
             (batch, f"deliver-batch:{batch[0]}:{batch[-1]}") for batch in batches
-        ])
+        ], fresh=True)
 
     created = await expand_fanout(fed, fanout_id, hold=delivery_lease(fed), on_created=queue)
     return f"{len(created)} deliveries"
@@ -252,46 +259,53 @@ class ArqScheduler:
         except Exception as exc:  # noqa: BLE001  (Redis down: the sweep re-queues from the database later)
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
 
-    async def enqueue_many(self, job: str, items: list[tuple[Any, str]]) -> None:
-        """Schedule ``job`` for each (argument, key) not already queued, in two Redis round trips
-        per chunk whatever its size: one to learn which keys Redis holds (and which of them
-        were abandoned by a dead worker), one that queues the missing jobs. arq's own
-        ``enqueue_job`` costs about five round trips per job (WATCH, EXISTS, MULTI…EXEC); here
-        each job is queued by a script that does the same check and writes atomically, so a
-        job queued meanwhile by another process is not queued twice."""
-        from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
-        from arq.jobs import serialize_job
-
+    async def enqueue_many(self, job: str, items: list[tuple[Any, str]], *, fresh: bool = False) -> None:
+        """Schedule ``job`` for each (argument, key) not already queued, in one Redis round trip
+        per chunk (``ENQUEUE_CHUNK``) for rows just stored (``fresh``: no job can hold their
+        keys yet), two otherwise: one to learn which keys Redis holds and which of them were
+        abandoned by a dead worker, one that queues the others. arq's own ``enqueue_job`` costs
+        about five round trips per job (WATCH, EXISTS, MULTI…EXEC); here one script queues the
+        chunk, checking each id as arq does, atomically, so a job queued meanwhile by another
+        process is not queued twice."""
         try:
             for start in range(0, len(items), ENQUEUE_CHUNK):
                 chunk = items[start:start + ENQUEUE_CHUNK]
-                async with self.pool.pipeline(transaction=False) as pipe:
-                    for _, key in chunk:
-                        pipe.exists(job_key_prefix + key)
-                        pipe.pttl(in_progress_key_prefix + key)
-                    known = await pipe.execute()
-                wanted: list[tuple[Any, str]] = []
-                for n, (arg, key) in enumerate(chunk):
-                    exists, remaining_ms = known[2 * n], known[2 * n + 1]
-                    if not exists:
-                        wanted.append((arg, key))
-                    elif (twin := self._twin_key(key, remaining_ms)) is not None:
-                        log.warning("job presumed abandoned, queued again", extra={"job": key})
-                        wanted.append((arg, twin))
-                if not wanted:
-                    continue
-                now_ms = int(time.time() * 1000)
-                async with self.pool.pipeline(transaction=False) as pipe:
-                    for arg, key in wanted:
-                        payload = serialize_job(job, (arg,), {}, None, now_ms, serializer=self.pool.job_serializer)
-                        await self._enqueue_script(
-                            keys=[job_key_prefix + key, result_key_prefix + key, ARQ_QUEUE],
-                            args=[key, now_ms, self.pool.expires_extra_ms, payload],
-                            client=pipe,
-                        )
-                    await pipe.execute()
+                await self._enqueue_chunk(job, chunk if fresh else await self._missing(chunk))
         except Exception as exc:  # noqa: BLE001  (Redis down: the sweep re-queues from the database later)
             log.warning("could not enqueue", extra={"job": job, "error": repr(exc)})
+
+    async def _missing(self, chunk: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+        """The items Redis holds no job for, and twins of those a dead worker abandoned."""
+        from arq.constants import in_progress_key_prefix, job_key_prefix
+
+        async with self.pool.pipeline(transaction=False) as pipe:
+            for _, key in chunk:
+                pipe.exists(job_key_prefix + key)
+                pipe.pttl(in_progress_key_prefix + key)
+            known = await pipe.execute()
+        wanted: list[tuple[Any, str]] = []
+        for n, (arg, key) in enumerate(chunk):
+            exists, remaining_ms = known[2 * n], known[2 * n + 1]
+            if not exists:
+                wanted.append((arg, key))
+            elif (twin := self._twin_key(key, remaining_ms)) is not None:
+                log.warning("job presumed abandoned, queued again", extra={"job": key})
+                wanted.append((arg, twin))
+        return wanted
+
+    async def _enqueue_chunk(self, job: str, items: list[tuple[Any, str]]) -> None:
+        from arq.constants import job_key_prefix, result_key_prefix
+        from arq.jobs import serialize_job
+
+        if not items:
+            return
+        now_ms = int(time.time() * 1000)
+        keys: list[str] = [ARQ_QUEUE]
+        args: list[Any] = [now_ms, self.pool.expires_extra_ms]
+        for arg, key in items:
+            keys += (job_key_prefix + key, result_key_prefix + key)
+            args += (key, serialize_job(job, (arg,), {}, None, now_ms, serializer=self.pool.job_serializer))
+        await self._enqueue_script(keys=keys, args=args)
 
     async def _twin_of_abandoned(self, key: str) -> str | None:
         from arq.constants import in_progress_key_prefix

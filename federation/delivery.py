@@ -495,13 +495,14 @@ async def sweep(fed: Federation, *, limit: int = 2000) -> SweepReport:
     return report
 
 
-async def enqueue_all(fed: Federation, job: str, items: list[tuple[Any, str]]) -> None:
+async def enqueue_all(fed: Federation, job: str, items: list[tuple[Any, str]], *, fresh: bool = False) -> None:
     """Schedule ``job`` for each (argument: a row id or a list of them, job key), in one go
     when the scheduler can (the sweep asks again for every waiting row: a scheduler that
-    already holds them should answer fast)."""
+    already holds them should answer fast). ``fresh``: rows created just now, which no job
+    can hold yet (the scheduler may skip looking for one)."""
     many = getattr(fed.scheduler, "enqueue_many", None)
     if many is not None:
-        await many(job, items)
+        await many(job, items, fresh=fresh)
         return
     for row_id, key in items:
         await fed.scheduler.enqueue(job, row_id, key=key)

@@ -286,7 +286,7 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
             values["text"] = known.text
             accepted.append((known, context, values))
         stored = await store_inbox_items(connection, [values for _, _, values in accepted])
-    await enqueue_all(fed, "process_inbox", [(i, f"inbox:{i}") for i in sorted(stored.values())])
+    await enqueue_all(fed, "process_inbox", [(i, f"inbox:{i}") for i in sorted(stored.values())], fresh=True)
     for known, context, values in accepted:
         answers[id(known)] = (stored.get(values["activity_id"]), context.host_failing)
     return answers

@@ -78,3 +78,30 @@ async def test_jobs_queued_in_bulk_are_what_arq_itself_would_queue() -> None:
     finally:
         await scheduler.close()
         flush_redis(url)
+
+
+async def test_rows_just_stored_are_queued_in_one_round_trip() -> None:
+    """The inbox and the fan-out queue the rows they have just created: no job can hold their
+    keys yet, so one script call queues them all, without looking first; the script still
+    checks each id, so an id already queued is not queued twice."""
+    url = fresh_redis(13)
+    scheduler = await open_arq_scheduler(url)
+    try:
+        pool = scheduler.pool
+        await scheduler.enqueue_many("process_inbox", [(1, "inbox:1")])
+        commands: list[str] = []
+        execute = pool.execute_command
+
+        async def counted(*args: object, **options: object) -> object:
+            commands.append(str(args[0]))
+            return await execute(*args, **options)
+
+        pool.execute_command = counted  # type: ignore[method-assign]
+        pool.pipeline = lambda *a, **k: pytest.fail("a pipeline for rows just stored")  # type: ignore[method-assign]
+        await scheduler.enqueue_many("process_inbox", [(n, f"inbox:{n}") for n in range(1, 301)], fresh=True)
+        assert commands == ["EVALSHA"]
+        assert await pool.zcard(ARQ_QUEUE) == 300
+        assert sorted(int(k.decode().split(":")[1]) for k in await pool.zrange(ARQ_QUEUE, 0, -1)) == list(range(1, 301))
+    finally:
+        await scheduler.close()
+        flush_redis(url)
