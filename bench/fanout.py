@@ -260,7 +260,7 @@ def wait_health_key(url: str, timeout: float) -> None:
 
 def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers: list[ReceiverProcess],
              sender: Any, tmp: Path) -> RunResult:
-    from bench.common import cpu_seconds, machine_cpu
+    from bench.common import cpu_seconds, machine_cpu, rsa_speed
     from tests.e2e.instances import Instance, free_port
     from tests.jobs.fanout_rig import (
         WorkerProcess,
@@ -342,19 +342,6 @@ def run_once(args: argparse.Namespace, runner: str, database_url: str, receivers
         for process in processes:
             process.stop()
     return result
-
-
-def rsa_speed(seconds: float = 0.5) -> float:
-    """RSA-2048 signatures per second on one core, right now (a VM's speed varies over time)."""
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-    from cryptography.hazmat.primitives.hashes import SHA256
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        key.sign(b"(request-target): post /inbox", padding.PKCS1v15(), SHA256())
-        count += 1
-    return round(count / (time.perf_counter() - started))
 
 
 def peak_rss_kib(pid: int) -> int:

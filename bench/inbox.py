@@ -68,6 +68,7 @@ from bench.common import (
     pids_named,
     private_redis_db,
     require_wrk,
+    rsa_speed,
     start_echofed,
     table,
     wait_http,
@@ -504,6 +505,7 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                 built = time.monotonic() - t0
                 before_fetch = key_server_stats(ports[0])
                 pids = server.all_pids()
+                rsa = rsa_speed()
                 load = load_average()
                 machine0 = machine_cpu()
                 cpu0 = cpu_seconds(pids)
@@ -555,6 +557,7 @@ def run_database(kind: str, args: argparse.Namespace, keys: list[dict[str, str]]
                     "redis_cpu_ms_per_req": (services1["redis-server"] - services0["redis-server"]) * 1000 / len(phase.requests),
                     "build_s": round(built, 1),
                     "load_average_before": load,
+                    "rsa_signs_per_second": rsa,  # this VM's speed just before the phase
                     "machine_busy_pct": round(
                         100 * (machine1[0] - machine0[0]) / max(1e-9, machine1[1] - machine0[1]), 1
                     ),
@@ -671,7 +674,7 @@ def main(argv: list[str]) -> int:
         ("status_other", "other"), ("rows", "rows"), ("rows_expected", "expected"),
         ("key_fetches", "key GETs"), ("server_cpu_ms_per_req", "srv CPU ms/req"),
         ("postgres_cpu_ms_per_req", "PG CPU ms/req"), ("redis_cpu_ms_per_req", "Redis CPU ms/req"),
-        ("machine_busy_pct", "machine busy %"), ("ok", "ok"),
+        ("machine_busy_pct", "machine busy %"), ("rsa_signs_per_second", "RSA signs/s"), ("ok", "ok"),
     ]))
     path = write_results("inbox", {
         "machine": facts,
