@@ -111,11 +111,18 @@ async def _fetch_document(fed: Federation, uri: str, signer: Signer) -> dict[str
 
 async def fetch_remote_actor(fed: Federation, session: AsyncSession, uri: str) -> Actor:
     """Fetch (signed by the instance actor) and store a remote actor."""
-    signer = await instance_signer(fed, session)
+    document = await _fetch_actor(fed, uri, await instance_signer(fed, session))
+    return await _store_fetched(fed, session, document)
+
+
+async def _fetch_actor(fed: Federation, uri: str, signer: Signer) -> dict[str, Any]:
     try:
-        document = await _fetch_document(fed, uri, signer)
+        return await _fetch_document(fed, uri, signer)
     except FetchError as exc:
         raise ActorUnavailable(exc.public_message, getattr(exc, "detail", "")) from None
+
+
+async def _store_fetched(fed: Federation, session: AsyncSession, document: dict[str, Any]) -> Actor:
     try:
         return await store_actor(session, document, fed.clock())
     except InvalidActor as exc:
@@ -143,15 +150,25 @@ async def actor_for_key(
     fed: Federation, session: AsyncSession, key_id: str, *, refresh: bool = False
 ) -> Actor:
     """The actor owning ``key_id``: from the cache, else fetched from the key's own host."""
-    if not refresh:
-        actor = await actor_by_key_id(session, key_id)
-        if actor is not None:
-            return actor
-    owner_uri = urldefrag(key_id).url
     cached = await actor_by_key_id(session, key_id)
-    if cached is not None:
-        owner_uri = cached.uri
-    actor = await fetch_remote_actor(fed, session, owner_uri)
+    if cached is not None and not refresh:
+        return cached
+    document = await key_owner_document(fed, await instance_signer(fed, session), key_id, cached)
+    return await store_key_owner(fed, session, key_id, document)
+
+
+async def key_owner_document(
+    fed: Federation, signer: Signer, key_id: str, cached: Actor | None = None
+) -> dict[str, Any]:
+    """The document of the actor owning ``key_id`` (the cached owner's, else the one at the key
+    id without its fragment), fetched signed by ``signer``. Needs no session: the inbox fetches
+    with no database connection held while the remote host answers."""
+    return await _fetch_actor(fed, cached.uri if cached is not None else urldefrag(key_id).url, signer)
+
+
+async def store_key_owner(fed: Federation, session: AsyncSession, key_id: str, document: dict[str, Any]) -> Actor:
+    """Store a fetched key owner; ``ActorUnavailable`` unless ``key_id`` is its key."""
+    actor = await _store_fetched(fed, session, document)
     if actor.public_key_id != key_id:
         raise ActorUnavailable("the signing key is not this actor's key")
     return actor

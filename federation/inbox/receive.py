@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from federation import signatures
-from federation.actors import ActorUnavailable, actor_for_key, instance_signer
+from federation.actors import ActorUnavailable, instance_signer, key_owner_document, store_key_owner
 from federation.batching import Batcher, shared
 from federation.client import FetchError
 from federation.context import Federation
@@ -130,33 +130,6 @@ def verifies(parsed: signatures.SignatureRequest, key_pem: str | None) -> bool:
     except signatures.SignatureError:
         return False
     return True
-
-
-async def _verified_signer(
-    fed: Federation, session: AsyncSession, parsed: signatures.SignatureRequest
-) -> Actor:
-    """The signer, its key fetched when unknown and refetched once when it does not verify."""
-    key_id = parsed.key_id
-    looked_up = fed.clock()
-    try:
-        signer = await actor_for_key(fed, session, key_id)
-    except ActorUnavailable as exc:
-        raise Refused(401, f"signing key unavailable: {exc.public_message}") from None
-    try:
-        signatures.verify_signature(parsed, signer.public_key_pem or "")
-        return signer
-    except signatures.SignatureError as exc:
-        if _fetched_lately(signer.fetched_at, looked_up):
-            # Fetched for this request or a moment ago: refetching cannot help, and forged
-            # requests must not make us hammer the host they name.
-            raise Refused(401, "signature does not verify", repr(exc)) from None
-    # The key may have rotated: refetch once before refusing.
-    try:
-        signer = await actor_for_key(fed, session, key_id, refresh=True)
-        signatures.verify_signature(parsed, signer.public_key_pem or "")
-    except (ActorUnavailable, signatures.SignatureError) as exc:
-        raise Refused(401, "signature does not verify", repr(exc)) from None
-    return signer
 
 
 def _fetched_lately(fetched_at: datetime | None, now: datetime) -> bool:
@@ -329,13 +302,27 @@ async def _careful(
             activity = await _accept(fed, session, activity, signer)
             item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=False)
             return activity, item_id, revive_host
-    # An unknown signer, or a key that does not verify: fetch (or refetch) it in a
-    # transaction of its own, once the connection above is back in the pool.
-    async with fed.sessions() as session:
-        signer = await _verified_signer(fed, session, parsed)
-        activity = await _accept(fed, session, activity, signer)
-        await session.commit()  # keeps a freshly fetched actor even if a duplicate
-        item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
+        if signer is not None and _fetched_lately(signer.fetched_at, fed.clock()):
+            # Fetched a moment ago: refetching cannot help, and forged requests must not make
+            # us hammer the host they name.
+            raise Refused(401, "signature does not verify")
+        fetching_as = await instance_signer(fed, session)
+    # An unknown signer, or a key that may have rotated: fetch (or refetch, once) its owner
+    # with no database connection held while the remote host answers, then check and store
+    # in a transaction of its own.
+    try:
+        document = await key_owner_document(fed, fetching_as, parsed.key_id, signer)
+        async with fed.sessions() as session:
+            signer = await store_key_owner(fed, session, parsed.key_id, document)
+            if not verifies(parsed, signer.public_key_pem):
+                raise Refused(401, "signature does not verify")
+            activity = await _accept(fed, session, activity, signer)
+            await session.commit()  # keeps a freshly fetched actor even if a duplicate
+            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
+    except ActorUnavailable as exc:
+        if signer is not None:  # a stored key that does not verify, and no better one
+            raise Refused(401, "signature does not verify", repr(exc)) from None
+        raise Refused(401, f"signing key unavailable: {exc.public_message}") from None
     return activity, item_id, revive_host
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -109,6 +110,7 @@ class RemoteOrigin(LoopbackServer):
         super().__init__(count=1)
         self.documents: dict[str, dict[str, Any]] = {}
         self.hits: list[Hit] = []
+        self.on_get: Callable[[str], None] | None = None  # called as each GET arrives, with its path
 
     @property
     def port(self) -> int:
@@ -143,6 +145,8 @@ class RemoteOrigin(LoopbackServer):
         with self.lock:
             self.hits.append(Hit(request.method, request.path, request.headers, request.body))
             document = self.documents.get(request.path)
+        if request.method == "GET" and self.on_get is not None:
+            self.on_get(request.path)
         if request.method == "POST":
             status, payload = 202, b""
         elif document is None:

@@ -291,6 +291,24 @@ async def test_rotated_key_is_accepted_after_one_refetch(
     assert await count(db, InboxItem) == 2
 
 
+async def test_no_database_connection_is_held_while_a_key_is_fetched(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+) -> None:
+    """A remote host may take seconds to serve a key, and a new instance receives from many
+    unknown actors at once: the inbox fetches a key (and refetches a rotated one) with no
+    connection taken from the pool, which would otherwise run dry."""
+    pool: Any = client.app.state.runtime.engine.sync_engine.pool  # type: ignore[attr-defined]
+    held: list[int] = []
+    alice = origin.actor("alice", key=0)
+    origin.on_get = lambda path: held.append(pool.checkedout()) if path == alice.path else None
+    assert post(client, alice, follow(alice, 1)).status_code == 202
+    alice.rotate(key_pair(2))
+    await age_cached_actor(db, alice.uri)
+    assert post(client, alice, follow(alice, 2)).status_code == 202
+    assert held == [0, 0]
+    assert await count(db, InboxItem) == 2
+
+
 async def test_a_forged_request_is_refused_in_the_batch_while_the_key_is_fresh(
     db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor,
     monkeypatch: pytest.MonkeyPatch,
