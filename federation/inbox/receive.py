@@ -271,8 +271,10 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
 
 async def _careful(
     fed: Federation, request: Request, body: bytes, activity: ActivityData, recipient: str | None,
-) -> tuple[ActivityData, int | None, bool]:
-    """Every step in order, fetching the signer's key (or the forwarded activity) when needed."""
+) -> tuple[ActivityData, int | None, bool] | None:
+    """Every step in order, fetching the signer's key (or the forwarded activity) when needed.
+    None when the signer is the activity's actor and its key, fetched just now, verifies: the
+    request is then stored by the next batch, as if the key had been known."""
     async with fed.sessions() as session:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         recipient_actor = None
@@ -316,6 +318,10 @@ async def _careful(
             signer = await store_key_owner(fed, session, parsed.key_id, document)
             if not verifies(parsed, signer.public_key_pem):
                 raise Refused(401, "signature does not verify")
+            if signer.uri == activity.actor:
+                check_origin(activity)  # refused: the actor is not kept either
+                await session.commit()
+                return None
             activity = await _accept(fed, session, activity, signer)
             await session.commit()  # keeps a freshly fetched actor even if a duplicate
             item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
@@ -362,10 +368,17 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
             parsed = None  # the careful path below answers (a block comes before a bad signature)
     stored = None if parsed is None else await _store_known(fed, activity, parsed, recipient, body)
     if stored is None:
-        activity, item_id, revive_host = await _careful(fed, request, body, activity, recipient)
-        if item_id is not None:
-            await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
-    else:
+        careful = await _careful(fed, request, body, activity, recipient)
+        if careful is None:  # the signer's key is stored now
+            assert parsed is not None
+            stored = await _store_known(fed, activity, parsed, recipient, body)
+            if stored is None:  # its key changed again meanwhile: let the sender try later
+                raise Refused(401, "signature does not verify")
+        else:
+            activity, item_id, revive_host = careful
+            if item_id is not None:
+                await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
+    if stored is not None:
         item_id, revive_host = stored  # stored and queued together with concurrent requests
     if revive_host:
         await host_answered(fed, activity.actor_host)
