@@ -20,6 +20,7 @@ from echofed.logs import configure_logging
 from echofed.routes import routes
 from echofed.runtime import federation_for, open_runtime
 from echofed.settings import Settings, load_settings
+from federation.routes import InboxShortcut
 from web.i18n import LocaleMiddleware
 from web.templating import make_templates
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes(),
         lifespan=lifespan,
         middleware=[
+            Middleware(InboxShortcut),
             Middleware(LocaleMiddleware),
             Middleware(
                 SessionMiddleware, secret_key=settings.secret_key, session_cookie="echofed_session",

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from federation import signatures
 from federation.actors import ActorUnavailable, actor_for_key
@@ -259,6 +260,43 @@ async def actor_inbox_endpoint(request: Request) -> Response:
 
 async def instance_inbox_endpoint(request: Request) -> Response:
     return await receive(fed_of(request), request, None)
+
+
+class InboxShortcut:
+    """ASGI middleware: a POST to an inbox goes straight to :func:`receive`. Server-to-server
+    deliveries are by far the busiest requests and need none of what the browser pages do
+    (cookie session, language negotiation, the error pages); the route table is searched in
+    order, and 5-10 % of an inbox request's CPU went to the middleware and that search. The
+    inbox routes below stay, for whatever this does not take."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive_: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path, root = scope["path"], scope.get("root_path", "")
+            recipient = inbox_recipient(path[len(root):] if root and path.startswith(root) else path)
+            if recipient is not NOT_AN_INBOX:
+                request = Request(scope, receive_)
+                response = await receive(fed_of(request), request, recipient)
+                await response(scope, receive_, send)
+                return
+        await self.app(scope, receive_, send)
+
+
+NOT_AN_INBOX = "/"  # no username contains a slash
+
+
+def inbox_recipient(path: str) -> str | None:
+    """For an inbox path (see ``federation_routes``): None for the shared and the instance
+    actor's inboxes, else the username; ``NOT_AN_INBOX`` for any other path."""
+    if path in ("/inbox", "/actor/inbox"):
+        return None
+    if path.startswith("/actors/") and path.endswith("/inbox"):
+        username = path[len("/actors/"):-len("/inbox")]
+        if username and "/" not in username:
+            return username
+    return NOT_AN_INBOX
 
 
 def federation_routes() -> list[Route]:

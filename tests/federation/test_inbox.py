@@ -16,6 +16,7 @@ import httpx2
 import pytest
 from starlette.testclient import TestClient
 
+from federation import routes as receive_routes
 from federation.inbox import receive as receive_module
 from federation.keys import KeyPair
 from storage.tables import Actor, Block, Follow, InboxItem, InboxState, OutboxActivity
@@ -292,19 +293,26 @@ async def test_rotated_key_is_accepted_after_one_refetch(
 
 
 async def test_no_database_connection_is_held_while_a_key_is_fetched(
-    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor
+    db: Db, origin: RemoteOrigin, planetarium: Actor
 ) -> None:
     """A remote host may take seconds to serve a key, and a new instance receives from many
     unknown actors at once: the inbox fetches a key (and refetches a rotated one) with no
     connection taken from the pool, which would otherwise run dry."""
-    pool: Any = client.app.state.runtime.engine.sync_engine.pool  # type: ignore[attr-defined]
-    held: list[int] = []
     alice = origin.actor("alice", key=0)
-    origin.on_get = lambda path: held.append(pool.checkedout()) if path == alice.path else None
-    assert post(client, alice, follow(alice, 1)).status_code == 202
-    alice.rotate(key_pair(2))
-    await age_cached_actor(db, alice.uri)
-    assert post(client, alice, follow(alice, 2)).status_code == 202
+    like = {"@context": AS, "type": "Like", "actor": alice.uri, "object": f"{TEST_BASE_URL}/notes/1"}
+    with make_client(db, sweep_seconds=300) as client:  # nothing else runs meanwhile
+        pool: Any = client.app.state.runtime.engine.sync_engine.pool  # type: ignore[attr-defined]
+        held: list[int] = []
+        origin.on_get = lambda path: held.append(pool.checkedout()) if path == alice.path else None
+
+        async def processed() -> bool:  # the job is done: its connection is back in the pool
+            return await count(db, InboxItem, InboxItem.state == InboxState.RECEIVED) == 0
+
+        assert post(client, alice, like | {"id": f"{alice.uri}/likes/1"}).status_code == 202
+        await wait_until(processed, what="the first Like processed")
+        alice.rotate(key_pair(2))
+        await age_cached_actor(db, alice.uri)
+        assert post(client, alice, like | {"id": f"{alice.uri}/likes/2"}).status_code == 202
     assert held == [0, 0]
     assert await count(db, InboxItem) == 2
 
@@ -416,3 +424,36 @@ async def test_an_unstorable_document_is_refused_without_harming_its_batch(
     assert statuses == [202] * 6 + [400] + [202] * 6
     stored = {i.activity_id for i in await rows(db, InboxItem)}
     assert stored == {f"{alice.uri}/first"} | {a["id"] for a in good}
+
+
+@pytest.mark.parametrize(("path", "recipient"), [
+    ("/inbox", None),
+    ("/actor/inbox", None),
+    ("/actors/planetarium/inbox", "planetarium"),
+    ("/actors/la%20f%C3%AAte/inbox", "la%20f%C3%AAte"),  # as the path arrives: already decoded by the server
+    ("/actors//inbox", receive_routes.NOT_AN_INBOX),
+    ("/actors/a/b/inbox", receive_routes.NOT_AN_INBOX),
+    ("/inbox/", receive_routes.NOT_AN_INBOX),
+    ("/actors/planetarium/outbox", receive_routes.NOT_AN_INBOX),
+    ("/api/inbox", receive_routes.NOT_AN_INBOX),
+])
+def test_the_inbox_shortcut_takes_exactly_the_inbox_routes(path: str, recipient: str | None) -> None:
+    """``InboxShortcut`` sends POSTs to the inbox without the route table: it must take the
+    paths the inbox routes match, with the same username, and nothing else."""
+    from starlette.routing import Match
+
+    assert receive_routes.inbox_recipient(path) == recipient
+    scope = {"type": "http", "method": "POST", "path": path, "root_path": ""}
+    routed = [r for r in receive_routes.federation_routes() if r.matches(scope)[0] is Match.FULL]
+    if recipient is receive_routes.NOT_AN_INBOX:
+        assert not [r for r in routed if r.path.endswith("/inbox")]
+    else:
+        [route] = routed
+        assert route.matches(scope)[1]["path_params"].get("username") == recipient
+
+
+def test_requests_the_shortcut_does_not_take_still_reach_their_routes(client: TestClient) -> None:
+    assert client.get("/inbox").status_code == 405  # the route table answers
+    assert client.post("/actors/nobody/outbox", content=b"{}").status_code == 405
+    redirected = client.post("/inbox/", content=b"{}", follow_redirects=False)
+    assert redirected.status_code == 307 and redirected.headers["location"].endswith("/inbox")
