@@ -468,6 +468,11 @@ def test_parse_signature_header_reads_quoted_values() -> None:
     assert parsed.created == 1700000000
     assert parsed.headers == ("(request-target)", "(created)", "host")
     assert parsed.signature == b"\x00\x00\x00"
+    # Backslash escapes inside quotes (quoted-string), and a quote never closed.
+    escaped = parse_signature_header('keyId="a\\"b\\\\c,d",signature="AAAA"')
+    assert escaped.key_id == 'a"b\\c,d'
+    with pytest.raises(MalformedSignature):
+        parse_signature_header('keyId="a\\",signature="AAAA"')
 
 
 def test_unparsable_date_and_absent_signed_header_are_malformed() -> None:
