@@ -4,6 +4,7 @@ refreshed when stale or when their key stops verifying."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
@@ -88,11 +89,21 @@ def instance_signer_of(actor: Actor) -> Signer:
     return Signer(key_id=actor.public_key_id, private_key_pem=actor.private_key_pem)
 
 
+# The instance actor's key is made once with the database and never replaced: read once per
+# process and database (every fetch of a key or an object is signed with it).
+_INSTANCE_SIGNERS: weakref.WeakKeyDictionary[Any, tuple[str, Signer]] = weakref.WeakKeyDictionary()
+
+
 async def instance_signer(fed: Federation, session: AsyncSession) -> Signer:
+    known = _INSTANCE_SIGNERS.get(fed.sessions)
+    if known is not None and known[0] == fed.urls.instance_actor:
+        return known[1]
     actor = await actor_by_uri(session, fed.urls.instance_actor)
     if actor is None:
         raise ActorUnavailable("instance actor missing")
-    return instance_signer_of(actor)
+    signer = instance_signer_of(actor)
+    _INSTANCE_SIGNERS[fed.sessions] = (fed.urls.instance_actor, signer)
+    return signer
 
 
 # Fetches in progress in this process, by actor URI: concurrent requests from one unknown actor
