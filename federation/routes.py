@@ -15,15 +15,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from federation import signatures
 from federation.actors import ActorUnavailable, actor_for_key
+from federation.batching import Batcher, shared
 from federation.cache import Rendered
 from federation.context import Federation
 from federation.documents import actor_document
-from federation.inbox.receive import block_domains, receive, verifies
+from federation.inbox.receive import block_domains, fetched_lately, receive, verifies
 from federation.vocab.collections import collection_to_json, page_to_json
 from federation.vocab.jsonld import AS_CONTENT_TYPE, is_activity_json
 from storage.queries.actors import actor_by_uri, local_actor
 from storage.queries.federation import count_outbox, outbox_page
-from storage.queries.inbox import signer_context
+from storage.queries.inbox import SignerContext, signer_contexts
 from storage.queries.moderation import instance_blocks
 from storage.queries.social import count_followers, count_following, followers_page, following_page
 from storage.tables import Actor
@@ -67,14 +68,16 @@ async def require_signed_fetch(request: Request) -> Response | None:
             scheme=request.url.scheme,
         )
         domains = block_domains(parsed.key_id)
-        async with fed.sessions() as session:
-            # The common case in one statement: a stored key that verifies, nobody blocked.
-            connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            known = await signer_context(connection, key_id=parsed.key_id, domains=domains)
-            if known.blocked:
-                return JSONResponse({"error": "authorized fetch: blocked"}, status_code=403)
-            if known.signer_key_pem and verifies(parsed, known.signer_key_pem):
-                return None
+        # The common case: a stored key that verifies, nobody blocked; the signed GETs arriving
+        # at the same moment are looked up together, in one statement.
+        batcher = shared(fed, "signed-fetch", lambda: Batcher(
+            lambda batch: _signer_batch(fed, batch), key=id, max_size=128, parallel=1,
+        ))
+        known: SignerContext = await batcher.submit((parsed.key_id, domains))
+        if known.blocked:
+            return JSONResponse({"error": "authorized fetch: blocked"}, status_code=403)
+        if known.signer_key_pem and verifies(parsed, known.signer_key_pem):
+            return None
         async with fed.sessions() as session:
             if await instance_blocks(session, actor_uris=[], domains=domains) is not None:
                 return JSONResponse({"error": "authorized fetch: blocked"}, status_code=403)
@@ -82,6 +85,8 @@ async def require_signed_fetch(request: Request) -> Response | None:
             try:
                 signatures.verify_signature(parsed, signer.public_key_pem or "")
             except signatures.SignatureError:
+                if fetched_lately(signer.fetched_at, fed.clock()):
+                    raise  # fetched a moment ago: refetching cannot help, as in the inbox
                 # The key may have rotated: refetch once before refusing, as the inbox does.
                 signer = await actor_for_key(fed, session, parsed.key_id, refresh=True)
                 signatures.verify_signature(parsed, signer.public_key_pem or "")
@@ -92,6 +97,13 @@ async def require_signed_fetch(request: Request) -> Response | None:
         message = getattr(exc, "public_message", "signature required")
         return JSONResponse({"error": f"authorized fetch: {message}"}, status_code=401)
     return None
+
+
+async def _signer_batch(fed: Federation, batch: list[tuple[str, list[str]]]) -> dict[int, SignerContext]:
+    async with fed.sessions() as session:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        found = await signer_contexts(connection, batch)
+    return {id(question): context for question, context in zip(batch, found, strict=True)}
 
 
 async def _local(request: Request) -> Actor | None:

@@ -132,7 +132,8 @@ def verifies(parsed: signatures.SignatureRequest, key_pem: str | None) -> bool:
     return True
 
 
-def _fetched_lately(fetched_at: datetime | None, now: datetime) -> bool:
+def fetched_lately(fetched_at: datetime | None, now: datetime) -> bool:
+    """Whether a key was fetched too recently to be refetched for a signature that fails."""
     return fetched_at is not None and fetched_at >= now - REFETCH_INTERVAL
 
 
@@ -249,7 +250,7 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
                     answers[id(known)] = None  # unknown key, or forwarded: the careful path
                     continue
                 if not verifies(known.parsed, context.signer_key_pem):
-                    if _fetched_lately(context.signer_fetched_at, now):
+                    if fetched_lately(context.signer_fetched_at, now):
                         # As _verified_signer would decide, without a second look-up: a key
                         # fetched a moment ago is not refetched for a forged request.
                         raise Refused(401, "signature does not verify")
@@ -304,7 +305,7 @@ async def _careful(
             activity = await _accept(fed, session, activity, signer)
             item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=False)
             return activity, item_id, revive_host
-        if signer is not None and _fetched_lately(signer.fetched_at, fed.clock()):
+        if signer is not None and fetched_lately(signer.fetched_at, fed.clock()):
             # Fetched a moment ago: refetching cannot help, and forged requests must not make
             # us hammer the host they name.
             raise Refused(401, "signature does not verify")

@@ -22,7 +22,6 @@ from sqlalchemy import (
     bindparam,
     false,
     func,
-    literal,
     literal_column,
     null,
     or_,
@@ -52,10 +51,6 @@ class InboxContext:
     signer_fetched_at: datetime | None = None  # when the signer's document was last fetched
 
 
-def _signer(column: Any) -> Any:
-    return select(column).where(_actor.public_key_id == bindparam("key_id")).limit(1).scalar_subquery()
-
-
 @dataclass(frozen=True, slots=True)
 class SignerContext:
     blocked: bool  # the key's domain, or the actor owning the key, is blocked instance-wide
@@ -63,20 +58,49 @@ class SignerContext:
     signer_key_pem: str | None
 
 
-_SIGNER = select(
-    select(literal(1)).where(
-        _block.actor_id.is_(None),
-        or_(_block.target_uri == _signer(_actor.uri),
-            in_list(_block.target_domain, "domains")),
-    ).limit(1).scalar_subquery().label("blocked"),
-    _signer(_actor.uri).label("signer_uri"),
-    _signer(_actor.public_key_pem).label("signer_key_pem"),
+# For signed GETs (authorized fetch), many at once: the keys' owners, the blocks of those owners
+# and the blocks of the keys' domains, in one statement (see _LOOKUPS for the shape).
+_SIGNED_GETS = union_all(
+    select(literal_column("'k'", _actor.public_key_id.type).label("kind"), _actor.public_key_id.label("name"),
+           _actor.uri.label("value"), _actor.public_key_pem.label("pem"))
+    .where(in_list(_actor.public_key_id, "key_ids")),
+    select(literal_column("'u'", _actor.public_key_id.type), _block.target_uri, null(), null())
+    .where(_block.actor_id.is_(None),
+           _block.target_uri.in_(select(_actor.uri).where(in_list(_actor.public_key_id, "key_ids")))),
+    select(literal_column("'d'", _actor.public_key_id.type), _block.target_domain, null(), null())
+    .where(_block.actor_id.is_(None), in_list(_block.target_domain, "domains")),
 )
 
 
+async def signer_contexts(
+    connection: AsyncConnection, questions: list[tuple[str, list[str]]]
+) -> list[SignerContext]:
+    """For each (key id, the domains a block would name), in order, from one statement."""
+    candidates = [domain_candidates(domains) for _, domains in questions]
+    found = await connection.execute(_SIGNED_GETS, {
+        "key_ids": sorted({key_id for key_id, _ in questions}),
+        "domains": sorted({d for c in candidates for d in c}),
+    })
+    signers: dict[str, tuple[str, str | None]] = {}
+    blocked_uris: set[str] = set()
+    blocked_domains: set[str] = set()
+    for kind, name, value, pem in found:
+        if kind == "k":
+            signers.setdefault(name, (value, pem))
+        elif kind == "u":
+            blocked_uris.add(name)
+        else:
+            blocked_domains.add(name)
+    answers = []
+    for (key_id, _), domains in zip(questions, candidates, strict=True):
+        uri, pem = signers.get(key_id, (None, None))
+        blocked = uri in blocked_uris or not blocked_domains.isdisjoint(domains)
+        answers.append(SignerContext(blocked, uri, pem))
+    return answers
+
+
 async def signer_context(connection: AsyncConnection, *, key_id: str, domains: list[str]) -> SignerContext:
-    row = (await connection.execute(_SIGNER, {"key_id": key_id, "domains": domain_candidates(domains)})).one()
-    return SignerContext(row.blocked is not None, row.signer_uri, row.signer_key_pem)
+    return (await signer_contexts(connection, [(key_id, domains)]))[0]
 
 
 def domain_candidates(domains: list[str]) -> list[str]:

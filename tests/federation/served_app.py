@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -67,3 +68,12 @@ async def wait_until(check: Callable[[], Awaitable[bool]], *, what: str, timeout
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def age_cached_actor(db: Db, uri: str) -> None:
+    """Make a cached remote actor five minutes old: past the spacing between key refetches."""
+    async with db.sessions() as session, session.begin():
+        actor = (await session.exec(select(Actor).where(Actor.uri == uri))).one()
+        assert actor.fetched_at is not None
+        actor.fetched_at -= timedelta(minutes=5)
+        session.add(actor)

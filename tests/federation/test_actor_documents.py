@@ -14,7 +14,7 @@ from federation.vocab.jsonld import AS, SECURITY
 from storage.tables import Actor, ActorKind, Block, Follow, FollowState, OutboxActivity
 from tests.conftest import TEST_BASE_URL, Db
 from tests.federation.remote_origin import RemoteActor, RemoteOrigin, key_pair
-from tests.federation.served_app import add_actor, make_client
+from tests.federation.served_app import add_actor, age_cached_actor, make_client
 from tests.federation.test_vocab_events import SECURITY_CONTEXT, activitystreams_context
 
 AS_JSON = "application/activity+json"
@@ -228,7 +228,10 @@ async def test_authorized_fetch(db: Db, origin: RemoteOrigin) -> None:
             response = signed_get(client, alice, path)
             assert response.status_code == 200, (path, response.text)
         assert len(origin.requests("GET", alice.path)) == 1  # fetched once, then cached
+        # A forged signature: refused, and the key, fetched a moment ago, is not fetched again
+        # (forged GETs must not make us hammer the host they name).
         assert signed_get(client, alice, protected[0], keys=key_pair(1)).status_code == 401
+        assert len(origin.requests("GET", alice.path)) == 1
         # The documents are now rendered and kept for a few seconds: still no entry without
         # a valid signature.
         for path in protected:
@@ -241,9 +244,11 @@ async def test_authorized_fetch(db: Db, origin: RemoteOrigin) -> None:
         browser = client.get("/actors/planetarium", headers={"Accept": BROWSER}, follow_redirects=False)
         assert browser.status_code == 303
 
-        # A rotated key is refetched once, as in the inbox.
+        # A rotated key is refetched once, as in the inbox, once the cached one is not new.
         alice.rotate(key_pair(2))
+        await age_cached_actor(db, alice.uri)
         assert signed_get(client, alice, "/actors/planetarium").status_code == 200
+        assert len(origin.requests("GET", alice.path)) == 2
 
         # A blocked domain's signature does not open the door.
         async with db.sessions() as session:

@@ -24,6 +24,7 @@ from tests.conftest import TEST_BASE_URL, Db
 from tests.federation.remote_origin import RemoteActor, RemoteOrigin, key_pair
 from tests.federation.served_app import (
     add_actor,
+    age_cached_actor,
     count,
     make_client,
     remote_actor_row,
@@ -340,18 +341,6 @@ async def test_a_forged_request_is_refused_in_the_batch_while_the_key_is_fresh(
     assert post(client, alice, follow(alice, 3), keys=key_pair(1)).status_code == 401
     assert len(careful) == 1 and actor_fetches(origin, alice) == 2
     assert await count(db, InboxItem) == 1
-
-
-async def age_cached_actor(db: Db, uri: str) -> None:
-    from datetime import timedelta
-
-    from sqlmodel import select
-
-    async with db.sessions() as session, session.begin():
-        actor = (await session.exec(select(Actor).where(Actor.uri == uri))).one()
-        assert actor.fetched_at is not None
-        actor.fetched_at -= timedelta(minutes=5)
-        session.add(actor)
 
 
 async def test_concurrent_activities_are_each_stored_once_and_queued(

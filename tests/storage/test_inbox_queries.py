@@ -13,6 +13,7 @@ from storage.queries.inbox import (
     SignerContext,
     inbox_contexts,
     signer_context,
+    signer_contexts,
     store_inbox_item,
     store_inbox_items,
 )
@@ -148,3 +149,11 @@ async def test_signer_context_for_signed_gets(db: Db) -> None:
     async with db.sessions() as session, session.begin():
         session.add(Block(target_domain="nobody.test"))
     assert (await lookup("https://nobody.test/k", ("nobody.test",))).blocked
+
+    # Many signed GETs share one statement: the same answers as one at a time, in order.
+    questions = [(KEY, ["social.example.org"]), ("https://nobody.test/k", ["nobody.test"]),
+                 ("https://free.test/k", ["free.test"]), (KEY, ["social.example.org"])]
+    async with db.sessions() as session:
+        together = await signer_contexts(await session.connection(), questions)
+    assert together == [await lookup(key, tuple(domains)) for key, domains in questions]
+    assert [c.blocked for c in together] == [True, True, False, True]
