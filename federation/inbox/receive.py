@@ -251,7 +251,7 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
                     continue
                 if not verifies(known.parsed, context.signer_key_pem):
                     if fetched_lately(context.signer_fetched_at, now):
-                        # As _verified_signer would decide, without a second look-up: a key
+                        # As _careful would decide, without a second look-up: a key
                         # fetched a moment ago is not refetched for a forged request.
                         raise Refused(401, "signature does not verify")
                     answers[id(known)] = None  # the key may have rotated: refetch it

@@ -1,8 +1,8 @@
 """The signature checks' hot path. For the inbox, the POSTs that arrive together are answered
 together: everything they need to know before they are accepted (their recipients, instance
 blocks, the signers' keys, the sender hosts' health) in one statement, then one INSERT that
-stores the activities once each by id. For a signed GET (authorized fetch), one SELECT: the
-signer's key and whether it or its domain is blocked.
+stores the activities once each by id. For the signed GETs (authorized fetch) arriving
+together, one SELECT: the signers' keys and whether they or their domains are blocked.
 
 Both are SQLAlchemy Core statements built once, run on a connection: the ORM's per-query work
 (building the statement, loading objects) cost several times the database round trip on this
