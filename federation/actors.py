@@ -164,17 +164,18 @@ async def actor_for_key(
     cached = await actor_by_key_id(session, key_id)
     if cached is not None and not refresh:
         return cached
-    document = await key_owner_document(fed, await instance_signer(fed, session), key_id, cached)
+    owner = cached.uri if cached is not None else None
+    document = await key_owner_document(fed, await instance_signer(fed, session), key_id, owner)
     return await store_key_owner(fed, session, key_id, document)
 
 
 async def key_owner_document(
-    fed: Federation, signer: Signer, key_id: str, cached: Actor | None = None
+    fed: Federation, signer: Signer, key_id: str, owner: str | None = None
 ) -> dict[str, Any]:
-    """The document of the actor owning ``key_id`` (the cached owner's, else the one at the key
-    id without its fragment), fetched signed by ``signer``. Needs no session: the inbox fetches
-    with no database connection held while the remote host answers."""
-    return await _fetch_actor(fed, cached.uri if cached is not None else urldefrag(key_id).url, signer)
+    """The document of the actor owning ``key_id`` (``owner``, its stored owner, else the one
+    at the key id without its fragment), fetched signed by ``signer``. Needs no session: the
+    inbox fetches with no database connection held while the remote host answers."""
+    return await _fetch_actor(fed, owner or urldefrag(key_id).url, signer)
 
 
 async def store_key_owner(fed: Federation, session: AsyncSession, key_id: str, document: dict[str, Any]) -> Actor:

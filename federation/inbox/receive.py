@@ -203,7 +203,7 @@ class _Known:
 async def _store_known(
     fed: Federation, activity: ActivityData, parsed: signatures.SignatureRequest, recipient: str | None,
     body: bytes,
-) -> tuple[int | None, bool] | None:
+) -> tuple[int | None, bool] | _KeyToFetch | None:
     """The common case: a known signer, who is the activity's actor, whose stored key verifies.
     The POSTs arriving at the same moment are looked up, checked, stored and queued together
     (see :func:`_store_batch`). Refusals are raised here too; None sends anything else (an
@@ -228,12 +228,22 @@ WRITE_BATCH = 128
 WRITE_PARALLEL = 1
 
 
+@dataclass(frozen=True, slots=True)
+class _KeyToFetch:
+    """A batch's answer for a POST whose signer's key must be fetched first: unknown, or
+    stored (``owner``) but failing and old enough to have rotated. The batch has checked the
+    rest (recipient, blocks)."""
+
+    owner: str | None
+    recipient_id: int | None
+
+
 async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
-    """Look up what the POSTs need (four statements), check each one, store the accepted ones
+    """Look up what the POSTs need (one statement), check each one, store the accepted ones
     in one autocommit INSERT and queue a job for each new row (one Redis round trip). Each POST
-    gets a refusal, None (the careful path) or (its row id or None for a duplicate, whether its
-    host must be revived); its sender gets 202 only after its row is stored and queued (a lost
-    job is found again by the sweep)."""
+    gets a refusal, a ``_KeyToFetch``, None (the careful path) or (its row id or None for a
+    duplicate, whether its host must be revived); its sender gets 202 only after its row is
+    stored and queued (a lost job is found again by the sweep)."""
     answers: dict[int, Any] = {}
     accepted: list[tuple[_Known, InboxContext, dict[str, Any]]] = []
     now = fed.clock()
@@ -246,15 +256,19 @@ async def _store_batch(fed: Federation, batch: list[_Known]) -> dict[int, Any]:
                     raise Refused(404, "no such actor")
                 if context.blocked:
                     raise Refused(403, "actor or domain blocked")
+                if context.signer_uri is None:  # an unknown key: fetch it, then store
+                    answers[id(known)] = _KeyToFetch(None, context.recipient_id)
+                    continue
                 if context.signer_uri != known.activity.actor:
-                    answers[id(known)] = None  # unknown key, or forwarded: the careful path
+                    answers[id(known)] = None  # forwarded: the careful path
                     continue
                 if not verifies(known.parsed, context.signer_key_pem):
                     if fetched_lately(context.signer_fetched_at, now):
                         # As _careful would decide, without a second look-up: a key
                         # fetched a moment ago is not refetched for a forged request.
                         raise Refused(401, "signature does not verify")
-                    answers[id(known)] = None  # the key may have rotated: refetch it
+                    # The key may have rotated: refetch it, once.
+                    answers[id(known)] = _KeyToFetch(context.signer_uri, context.recipient_id)
                     continue
                 check_origin(known.activity)
             except Refused as refused:
@@ -309,12 +323,20 @@ async def _careful(
             # Fetched a moment ago: refetching cannot help, and forged requests must not make
             # us hammer the host they name.
             raise Refused(401, "signature does not verify")
+    return await _fetch_key(fed, parsed, activity, _KeyToFetch(signer.uri if signer else None, recipient_id))
+
+
+async def _fetch_key(
+    fed: Federation, parsed: signatures.SignatureRequest, activity: ActivityData, wanted: _KeyToFetch,
+) -> tuple[ActivityData, int | None, bool] | None:
+    """Fetch (or refetch, once) the owner of an unknown or rotated key with no database
+    connection held while the remote host answers, then check and store it in a transaction
+    of its own. None when it is the activity's actor: the request then goes to the next batch
+    as if its key had been known; else (a forwarded activity) the activity is stored here."""
+    async with fed.sessions() as session:  # no connection taken once the signer is cached
         fetching_as = await instance_signer(fed, session)
-    # An unknown signer, or a key that may have rotated: fetch (or refetch, once) its owner
-    # with no database connection held while the remote host answers, then check and store
-    # in a transaction of its own.
     try:
-        document = await key_owner_document(fed, fetching_as, parsed.key_id, signer)
+        document = await key_owner_document(fed, fetching_as, parsed.key_id, wanted.owner)
         async with fed.sessions() as session:
             signer = await store_key_owner(fed, session, parsed.key_id, document)
             if not verifies(parsed, signer.public_key_pem):
@@ -325,9 +347,11 @@ async def _careful(
                 return None
             activity = await _accept(fed, session, activity, signer)
             await session.commit()  # keeps a freshly fetched actor even if a duplicate
-            item_id, revive_host = await _store(session, activity, parsed.key_id, recipient_id, commit=True)
+            item_id, revive_host = await _store(
+                session, activity, parsed.key_id, wanted.recipient_id, commit=True
+            )
     except ActorUnavailable as exc:
-        if signer is not None:  # a stored key that does not verify, and no better one
+        if wanted.owner is not None:  # a stored key that does not verify, and no better one
             raise Refused(401, "signature does not verify", repr(exc)) from None
         raise Refused(401, f"signing key unavailable: {exc.public_message}") from None
     return activity, item_id, revive_host
@@ -368,18 +392,23 @@ async def _receive(fed: Federation, request: Request, recipient: str | None) -> 
         except Refused:
             parsed = None  # the careful path below answers (a block comes before a bad signature)
     stored = None if parsed is None else await _store_known(fed, activity, parsed, recipient, body)
-    if stored is None:
-        careful = await _careful(fed, request, body, activity, recipient)
+    if stored is None or isinstance(stored, _KeyToFetch):
+        if stored is None:
+            careful = await _careful(fed, request, body, activity, recipient)
+        else:
+            assert parsed is not None
+            careful = await _fetch_key(fed, parsed, activity, stored)
         if careful is None:  # the signer's key is stored now
             assert parsed is not None
             stored = await _store_known(fed, activity, parsed, recipient, body)
-            if stored is None:  # its key changed again meanwhile: let the sender try later
+            if not isinstance(stored, tuple):  # its key changed again meanwhile: try later
                 raise Refused(401, "signature does not verify")
+            item_id, revive_host = stored
         else:
             activity, item_id, revive_host = careful
             if item_id is not None:
                 await fed.scheduler.enqueue("process_inbox", item_id, key=f"inbox:{item_id}")
-    if stored is not None:
+    else:
         item_id, revive_host = stored  # stored and queued together with concurrent requests
     if revive_host:
         await host_answered(fed, activity.actor_host)

@@ -318,28 +318,57 @@ async def test_no_database_connection_is_held_while_a_key_is_fetched(
     assert await count(db, InboxItem) == 2
 
 
+async def test_an_unknown_signer_is_fetched_then_stored_with_the_batch(
+    db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first POST of an unknown actor: the batch has checked recipient and blocks, so its
+    key is fetched without the careful path's look-ups, and the request is then stored by a
+    batch like any other (its job queued with the others)."""
+    calls: list[str] = []
+    for name in ("_careful", "_fetch_key", "_store_batch"):
+        real = getattr(receive_module, name)
+
+        async def spying(*args: Any, _name: str = name, _real: Any = real, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return await _real(*args, **kwargs)
+
+        monkeypatch.setattr(receive_module, name, spying)
+    alice = origin.actor("alice")
+    assert post(client, alice, follow(alice, 1), path="/actors/planetarium/inbox").status_code == 202
+    assert calls == ["_store_batch", "_fetch_key", "_store_batch"]
+    assert actor_fetches(origin, alice) == 1
+    [item] = await rows(db, InboxItem)
+    assert item.recipient_id == planetarium.id and item.activity_id == f"{alice.uri}/follows/1"
+
+
 async def test_a_forged_request_is_refused_in_the_batch_while_the_key_is_fresh(
     db: Db, client: TestClient, origin: RemoteOrigin, planetarium: Actor,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A known actor, a signature made with another key: while the actor's key was fetched
     # less than a minute ago the batch refuses it itself (no careful path, no look-up again);
-    # later it goes the careful way, which refetches the key once (it may have rotated).
+    # later the batch sends it to be refetched once (it may have rotated), still without the
+    # careful path's look-ups (the batch checked recipient and blocks).
     alice = origin.actor("alice")
     assert post(client, alice, follow(alice, 1)).status_code == 202
-    careful: list[str] = []
-    real = receive_module._careful
+    calls: list[str] = []
 
-    async def spy(*args: Any, **kwargs: Any) -> Any:
-        careful.append(args[3].id)
-        return await real(*args, **kwargs)
+    def spy(name: str) -> Any:
+        real = getattr(receive_module, name)
 
-    monkeypatch.setattr(receive_module, "_careful", spy)
+        async def spying(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return await real(*args, **kwargs)
+
+        return spying
+
+    for name in ("_careful", "_fetch_key"):
+        monkeypatch.setattr(receive_module, name, spy(name))
     assert post(client, alice, follow(alice, 2), keys=key_pair(1)).status_code == 401
-    assert careful == [] and actor_fetches(origin, alice) == 1
+    assert calls == [] and actor_fetches(origin, alice) == 1
     await age_cached_actor(db, alice.uri)
     assert post(client, alice, follow(alice, 3), keys=key_pair(1)).status_code == 401
-    assert len(careful) == 1 and actor_fetches(origin, alice) == 2
+    assert calls == ["_fetch_key"] and actor_fetches(origin, alice) == 2
     assert await count(db, InboxItem) == 1
 
 
