@@ -1,8 +1,9 @@
 """The signature checks' hot path. For the inbox, the POSTs that arrive together are answered
 together: everything they need to know before they are accepted (their recipients, instance
 blocks, the signers' keys, the sender hosts' health) in one statement, then one INSERT that
-stores the activities once each by id. For the signed GETs (authorized fetch) arriving
-together, one SELECT: the signers' keys and whether they or their domains are blocked.
+stores the activities once each by id. The signed GETs (authorized fetch) arriving together
+ask the same statement about their keys alone: the signers' keys and whether they or their
+domains are blocked.
 
 Both are SQLAlchemy Core statements built once, run on a connection: the ORM's per-query work
 (building the statement, loading objects) cost several times the database round trip on this
@@ -49,6 +50,7 @@ class InboxContext:
     signer_key_pem: str | None
     host_failing: bool  # the sender's host is marked failing or unavailable: it answered now
     signer_fetched_at: datetime | None = None  # when the signer's document was last fetched
+    signer_blocked: bool = False  # the actor owning the key is blocked instance-wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,45 +60,15 @@ class SignerContext:
     signer_key_pem: str | None
 
 
-# For signed GETs (authorized fetch), many at once: the keys' owners, the blocks of those owners
-# and the blocks of the keys' domains, in one statement (see _LOOKUPS for the shape).
-_SIGNED_GETS = union_all(
-    select(literal_column("'k'", _actor.public_key_id.type).label("kind"), _actor.public_key_id.label("name"),
-           _actor.uri.label("value"), _actor.public_key_pem.label("pem"))
-    .where(in_list(_actor.public_key_id, "key_ids")),
-    select(literal_column("'u'", _actor.public_key_id.type), _block.target_uri, null(), null())
-    .where(_block.actor_id.is_(None),
-           _block.target_uri.in_(select(_actor.uri).where(in_list(_actor.public_key_id, "key_ids")))),
-    select(literal_column("'d'", _actor.public_key_id.type), _block.target_domain, null(), null())
-    .where(_block.actor_id.is_(None), in_list(_block.target_domain, "domains")),
-)
-
-
 async def signer_contexts(
     connection: AsyncConnection, questions: list[tuple[str, list[str]]]
 ) -> list[SignerContext]:
-    """For each (key id, the domains a block would name), in order, from one statement."""
-    candidates = [domain_candidates(domains) for _, domains in questions]
-    found = await connection.execute(_SIGNED_GETS, {
-        "key_ids": sorted({key_id for key_id, _ in questions}),
-        "domains": sorted({d for c in candidates for d in c}),
-    })
-    signers: dict[str, tuple[str, str | None]] = {}
-    blocked_uris: set[str] = set()
-    blocked_domains: set[str] = set()
-    for kind, name, value, pem in found:
-        if kind == "k":
-            signers.setdefault(name, (value, pem))
-        elif kind == "u":
-            blocked_uris.add(name)
-        else:
-            blocked_domains.add(name)
-    answers = []
-    for (key_id, _), domains in zip(questions, candidates, strict=True):
-        uri, pem = signers.get(key_id, (None, None))
-        blocked = uri in blocked_uris or not blocked_domains.isdisjoint(domains)
-        answers.append(SignerContext(blocked, uri, pem))
-    return answers
+    """For each (key id, the domains a block would name), in order: the inbox's statement,
+    asked about keys alone."""
+    found = await inbox_contexts(
+        connection, [InboxQuestion(None, None, tuple(domains), key_id, None) for key_id, domains in questions]
+    )
+    return [SignerContext(c.blocked or c.signer_blocked, c.signer_uri, c.signer_key_pem) for c in found]
 
 
 async def signer_context(connection: AsyncConnection, *, key_id: str, domains: list[str]) -> SignerContext:
@@ -117,13 +89,13 @@ def domain_candidates(domains: list[str]) -> list[str]:
 class InboxQuestion:
     """What one POST needs to know: to whom (None: the shared inbox), from whom, the domains a
     block would name (the actor's and the key's, see ``receive.block_domains``), the key, the
-    sender's host."""
+    sender's host. A signed GET asks about its key alone (no actor, no host)."""
 
     recipient: str | None
-    actor_uri: str
+    actor_uri: str | None
     domains: tuple[str, ...]
     key_id: str
-    host: str
+    host: str | None
 
 
 # Everything a batch needs in one statement (one round trip): each branch tags its rows with
@@ -139,7 +111,8 @@ _LOOKUPS = union_all(
            _actor.deleted_at.is_(None)),
     select(literal_column("'b'", _KIND), _block.target_uri, _block.target_domain, null(), null(), null())
     .where(_block.actor_id.is_(None),
-           or_(in_list(_block.target_uri, "uris"), in_list(_block.target_domain, "domains"))),
+           or_(in_list(_block.target_uri, "uris"), in_list(_block.target_domain, "domains"),
+               _block.target_uri.in_(select(_actor.uri).where(in_list(_actor.public_key_id, "key_ids"))))),
     select(literal_column("'f'", _KIND), _health.host, null(), null(), null(), null())
     .where(in_list(_health.host, "hosts"),
            or_(_health.available == false(), _health.failing_since.is_not(None))),
@@ -148,14 +121,15 @@ _LOOKUPS = union_all(
 
 async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuestion]) -> list[InboxContext]:
     """The answers for many POSTs at once, in their order, from one statement whatever their
-    number (signers' keys, recipients, instance blocks, failing hosts)."""
+    number (signers' keys, recipients, instance blocks of the actors, of the keys' owners and
+    of the domains, failing hosts)."""
     candidates = [domain_candidates(list(q.domains)) for q in questions]
     lists = {
         "key_ids": sorted({q.key_id for q in questions}),
         "names": sorted({q.recipient.lower() for q in questions if q.recipient is not None}),
-        "uris": sorted({q.actor_uri for q in questions}),
+        "uris": sorted({q.actor_uri for q in questions if q.actor_uri is not None}),
         "domains": sorted({d for found in candidates for d in found}),
-        "hosts": sorted({q.host for q in questions}),
+        "hosts": sorted({q.host for q in questions if q.host is not None}),
     }
     signers: dict[str, tuple[str, str | None, datetime | None]] = {}
     recipients: dict[str, int] = {}
@@ -185,6 +159,7 @@ async def inbox_contexts(connection: AsyncConnection, questions: list[InboxQuest
             signer_key_pem=signer_key_pem,
             host_failing=q.host in failing,
             signer_fetched_at=fetched_at,
+            signer_blocked=signer_uri in blocked_uris,
         ))
     return answers
 
